@@ -1,0 +1,151 @@
+//! The `check` pipeline, one way through:
+//! discover → load → compile + render probes → rules → resolve → report.
+//!
+//! Data flows down only. Model folders are checked in parallel; each distinct
+//! template text is compiled once per folder.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::baseline::Baseline;
+use crate::discover::{discover, DiscoverOptions};
+use crate::finding::Finding;
+use crate::load::{load, LoadedModel};
+use crate::probes::{render_probes, Renders};
+use crate::render::compile;
+use crate::resolve::{resolve, CheckedModel, CheckedTemplate, Report, Settings, Stats};
+use crate::rules::{check_model, check_template, BaselineTemplate, RuleOptions, TemplateContext};
+
+/// Everything `check` needs besides reporting policy.
+#[derive(Debug, Default)]
+pub struct CheckOptions {
+    /// Folders or files to scan.
+    pub paths: Vec<PathBuf>,
+    /// What reported paths are relative to (the working directory, or
+    /// `GITHUB_WORKSPACE` in Actions).
+    pub root: PathBuf,
+    pub discover: DiscoverOptions,
+    pub baseline: Option<Baseline>,
+    /// The clock `strftime_now` sees.
+    pub now: chrono::NaiveDateTime,
+    /// `--var NAME=VALUE` template variables (override special tokens).
+    pub vars: Map<String, Value>,
+    pub rule_options: RuleOptions,
+}
+
+/// What one model folder produced.
+struct ModelResult {
+    model: LoadedModel,
+    findings: Vec<Finding>,
+    renders: usize,
+}
+
+/// Run the whole check and resolve the findings into a report.
+pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
+    let dirs = discover(&opts.paths, &opts.root, &opts.discover)?;
+    let results: Vec<ModelResult> = dirs
+        .par_iter()
+        .map(|md| check_one(load(md), opts))
+        .collect();
+
+    let mut findings = Vec::new();
+    let mut sources = BTreeMap::new();
+    let mut stats = Stats::default();
+    let mut models = Vec::new();
+    for r in results {
+        stats.folders += 1;
+        stats.templates += r.model.templates.len();
+        stats.renders += r.renders;
+        findings.extend(r.findings);
+        models.push(CheckedModel {
+            rel_dir: r.model.rel_dir.clone(),
+            templates: r
+                .model
+                .templates
+                .iter()
+                .map(|t| CheckedTemplate {
+                    name: t.name.clone(),
+                    path: t.path.clone(),
+                })
+                .collect(),
+        });
+        for s in r.model.sources {
+            sources.insert(s.path, s.text);
+        }
+    }
+    let findings = resolve(findings, settings);
+    // Keep only the texts that findings point into: reports need nothing else.
+    sources.retain(|path, _| findings.iter().any(|f| &f.path == path));
+    Ok(Report {
+        findings,
+        sources,
+        stats,
+        models,
+        rules: crate::rules::Rule::ALL
+            .into_iter()
+            .filter(|r| settings.enabled(*r))
+            .collect(),
+        fail_on: settings.fail_on,
+    })
+}
+
+/// Template variables for a folder: its special tokens, then `--var`s.
+pub fn template_vars(model: &LoadedModel, user: &Map<String, Value>) -> Map<String, Value> {
+    let mut vars: Map<String, Value> = model
+        .special_tokens
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    for (k, v) in user {
+        vars.insert(k.clone(), v.clone());
+    }
+    vars
+}
+
+fn check_one(model: LoadedModel, opts: &CheckOptions) -> ModelResult {
+    let mut findings = model.findings.clone();
+    findings.extend(check_model(&model));
+    let vars = template_vars(&model, &opts.vars);
+    let mut renders_count = 0;
+    for template in &model.templates {
+        let compiled = compile(&template.text);
+        let renders = match &compiled {
+            Ok(c) => render_probes(c, &vars, opts.now),
+            Err(_) => Renders::default(),
+        };
+        renders_count += renders.items.len();
+        let baseline = opts
+            .baseline
+            .as_ref()
+            .and_then(|b| b.find(&model, template))
+            .map(|found| {
+                let renders = match compile(&found.text) {
+                    Ok(c) => render_probes(&c, &vars, opts.now),
+                    Err(_) => Renders::default(),
+                };
+                BaselineTemplate {
+                    origin: found.origin,
+                    text: found.text,
+                    renders,
+                }
+            });
+        let ctx = TemplateContext {
+            model: &model,
+            template,
+            compiled: compiled.as_ref(),
+            renders: &renders,
+            baseline: baseline.as_ref(),
+            options: &opts.rule_options,
+        };
+        findings.extend(check_template(&ctx));
+    }
+    ModelResult {
+        model,
+        findings,
+        renders: renders_count,
+    }
+}

@@ -1,0 +1,97 @@
+//! Command-line definitions (clap derive). Parsing only; `commands` acts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::report::Format;
+use crate::resolve::FailOn;
+
+/// Guard the chat templates of language models in CI.
+#[derive(Debug, Parser)]
+#[command(name = "chat-template-lint", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find every chat template under PATHS, render it like transformers, and report problems.
+    Check(CheckArgs),
+    /// Render one template exactly as transformers would and print the prompt.
+    Render(RenderArgs),
+    /// List the rules.
+    Rules,
+    /// Print the documentation of one rule.
+    Explain {
+        /// A rule id, e.g. `generation-prompt-missing`.
+        rule: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Folders or files to check (default: the current folder).
+    pub paths: Vec<PathBuf>,
+    /// Output format (default: `github` when GITHUB_ACTIONS=true, else `text`).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Also write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Only look at files matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip files and folders matching GLOB (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Compare every template with the one in DIR (a model folder, or a tree matched by relative path).
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
+    /// When to exit 1.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Only run these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Skip these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// Never colour the output.
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+/// Options that shape the render environment (shared by `check` and `render`).
+#[derive(Debug, Args, Default)]
+pub struct EnvArgs {
+    /// Set a template variable; VALUE is parsed as JSON, else taken as a string (repeatable).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// The time `strftime_now` sees (RFC 3339 or `YYYY-MM-DDTHH:MM:SS`; default 2024-07-26T00:00:00).
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A model folder, a tokenizer_config.json, a chat_template.json or a .jinja file.
+    pub path: PathBuf,
+    /// A JSON file (`-` for stdin): a list of messages, or an object like an OpenAI request body.
+    #[arg(long, value_name = "FILE")]
+    pub messages: Option<PathBuf>,
+    /// A JSON file with a list of tool schemas.
+    #[arg(long, value_name = "FILE")]
+    pub tools: Option<PathBuf>,
+    /// Render with add_generation_prompt=True.
+    #[arg(long)]
+    pub add_generation_prompt: bool,
+    /// Which named template to render (default: `default`).
+    #[arg(long, value_name = "NAME")]
+    pub template_name: Option<String>,
+    #[command(flatten)]
+    pub env: EnvArgs,
+}

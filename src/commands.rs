@@ -1,0 +1,271 @@
+//! What each subcommand does: turn parsed flags into options, run the
+//! library, write the result, and pick the exit code.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use serde_json::{Map, Value};
+
+use crate::baseline::Baseline;
+use crate::check::{run_check, template_vars, CheckOptions};
+use crate::cli::{CheckArgs, Cli, Command, EnvArgs, RenderArgs};
+use crate::discover::{DiscoverOptions, ModelDir};
+use crate::load::load;
+use crate::render::{compile, default_now, RenderInput};
+use crate::report::{emit, write_junit, Format};
+use crate::resolve::Settings;
+use crate::rules::{Rule, RuleOptions};
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Render(args) => render(args),
+        Command::Rules => {
+            let mut out = std::io::stdout().lock();
+            for rule in Rule::ALL {
+                writeln!(
+                    out,
+                    "{:<32} {:<8} {}",
+                    rule.id(),
+                    rule.default_severity().as_str(),
+                    rule.docs().summary
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { rule } => {
+            let Some(r) = Rule::from_id(&rule) else {
+                bail!("unknown rule `{rule}` (see `chat-template-lint rules`)");
+            };
+            print!("{}", r.explain());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn parse_rules(ids: &[String]) -> Result<Vec<Rule>> {
+    ids.iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|id| {
+            Rule::from_id(id.trim())
+                .with_context(|| format!("unknown rule `{id}` (see `chat-template-lint rules`)"))
+        })
+        .collect()
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode> {
+    let root = std::env::current_dir().context("cannot read the current folder")?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let mut settings = Settings::default();
+    if !args.select.is_empty() {
+        settings.select = Some(parse_rules(&args.select)?);
+    }
+    settings.ignore = parse_rules(&args.ignore)?;
+    if let Some(f) = args.fail_on {
+        settings.fail_on = f;
+    }
+    let opts = CheckOptions {
+        paths,
+        root,
+        discover: DiscoverOptions {
+            include: args.include.clone(),
+            exclude: args.exclude.clone(),
+        },
+        baseline: args.baseline.clone().map(Baseline::open),
+        now: parse_now(args.env.now.as_deref())?,
+        vars: parse_vars(&args.env)?,
+        rule_options: RuleOptions::default(),
+    };
+    let report = run_check(&opts, &settings)?;
+    let format = args.format.unwrap_or_else(|| {
+        if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
+            Format::Github
+        } else {
+            Format::Text
+        }
+    });
+    let color =
+        !args.no_color && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut out = std::io::stdout().lock();
+    emit(&report, format, color, &mut out)?;
+    out.flush()?;
+    if let Some(path) = &args.junit {
+        let mut file = std::fs::File::create(path)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        write_junit(&report, &mut file)?;
+    }
+    Ok(if report.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `--now`: RFC 3339 (offset ignored: transformers uses the naive local
+/// `datetime.now()`), or a naive `YYYY-MM-DDTHH:MM:SS`.
+pub fn parse_now(now: Option<&str>) -> Result<chrono::NaiveDateTime> {
+    let Some(s) = now else {
+        return Ok(default_now());
+    };
+    if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(dt.naive_local());
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S",
+    ] {
+        if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
+            return Ok(dt);
+        }
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        if let Some(dt) = d.and_hms_opt(0, 0, 0) {
+            return Ok(dt);
+        }
+    }
+    bail!("--now `{s}` is not an RFC 3339 time (e.g. 2024-07-26T00:00:00Z)")
+}
+
+/// `--var NAME=VALUE`: VALUE as JSON, else as a plain string.
+pub fn parse_vars(env: &EnvArgs) -> Result<Map<String, Value>> {
+    let mut vars = Map::new();
+    for raw in &env.vars {
+        let Some((name, value)) = raw.split_once('=') else {
+            bail!("--var `{raw}` must look like NAME=VALUE");
+        };
+        let value =
+            serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
+        vars.insert(name.to_string(), value);
+    }
+    Ok(vars)
+}
+
+fn read_json_arg(path: &Path) -> Result<Value> {
+    let text = if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read stdin")?;
+        s
+    } else {
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?
+    };
+    serde_json::from_str(&text).with_context(|| format!("`{}` is not valid JSON", path.display()))
+}
+
+fn render(args: RenderArgs) -> Result<ExitCode> {
+    let path = &args.path;
+    if !path.exists() {
+        bail!("path `{}` does not exist", path.display());
+    }
+    let (dir, file) = if path.is_dir() {
+        (path.clone(), None)
+    } else {
+        (
+            path.parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from(".")),
+            Some(path.clone()),
+        )
+    };
+    let name = args
+        .template_name
+        .clone()
+        .unwrap_or_else(|| "default".to_string());
+    let model = load(&ModelDir {
+        dir: dir.clone(),
+        rel_dir: ".".into(),
+    });
+    let text = match &file {
+        Some(f) if f.extension().is_some_and(|e| e == "jinja") && args.template_name.is_none() => {
+            std::fs::read_to_string(f).with_context(|| format!("cannot read `{}`", f.display()))?
+        }
+        _ => {
+            let Some(t) = model.templates.iter().find(|t| t.name == name) else {
+                for f in &model.findings {
+                    eprintln!("{}: {}", f.path, f.message);
+                }
+                let names: Vec<&str> = model.templates.iter().map(|t| t.name.as_str()).collect();
+                bail!(
+                    "no chat template named `{name}` in `{}` (found: {})",
+                    path.display(),
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                );
+            };
+            t.text.clone()
+        }
+    };
+    let mut input = RenderInput {
+        messages: Value::Array(vec![]),
+        tools: None,
+        documents: None,
+        add_generation_prompt: args.add_generation_prompt,
+        vars: Map::new(),
+        now: parse_now(args.env.now.as_deref())?,
+    };
+    let mut extra = Map::new();
+    if let Some(m) = &args.messages {
+        match read_json_arg(m)? {
+            Value::Array(items) => input.messages = Value::Array(items),
+            Value::Object(mut body) => {
+                input.messages = body.remove("messages").unwrap_or(Value::Array(vec![]));
+                input.tools = body.remove("tools").filter(|v| !v.is_null());
+                input.documents = body.remove("documents").filter(|v| !v.is_null());
+                if let Some(Value::Bool(b)) = body.remove("add_generation_prompt") {
+                    input.add_generation_prompt = b || args.add_generation_prompt;
+                }
+                extra = body;
+            }
+            _ => bail!("--messages must hold a list of messages or an object with `messages`"),
+        }
+    }
+    if let Some(t) = &args.tools {
+        input.tools = Some(read_json_arg(t)?);
+    }
+    let mut user_vars = extra;
+    user_vars.extend(parse_vars(&args.env)?);
+    input.vars = template_vars(&model, &user_vars);
+    let compiled = match compile(&text) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!(
+                "template error: {}{}",
+                e.message,
+                e.line
+                    .map(|l| format!(" (template line {l})"))
+                    .unwrap_or_default()
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    match compiled.render(&input) {
+        Ok(out) => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(out.as_bytes())?;
+            stdout.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!(
+                "template error: {}{}",
+                e.message,
+                e.line
+                    .map(|l| format!(" (template line {l})"))
+                    .unwrap_or_default()
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}

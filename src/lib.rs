@@ -1,0 +1,19 @@
+//! chat-template-lint: find the chat templates of language models, render
+//! them exactly as transformers does, and report what is broken.
+//!
+//! The pipeline (see `check`): `discover` → `load` → `render` (+ `probes`) →
+//! `rules` → `resolve` → `report`. The library never prints; only `report`
+//! writes, and only to the writers it is given.
+
+pub mod baseline;
+pub mod check;
+pub mod cli;
+pub mod commands;
+pub mod discover;
+pub mod finding;
+pub mod load;
+pub mod probes;
+pub mod render;
+pub mod report;
+pub mod resolve;
+pub mod rules;

@@ -1,0 +1,111 @@
+//! Loading a model folder: read its JSON and `.jinja` files, resolve which
+//! chat templates transformers would use, and collect the tokenizer facts the
+//! rules need. Problems in the files become `config-invalid` findings; the
+//! folder (and the rest of the repo) is still checked.
+//!
+//! Only `discover` and this module read files.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::finding::Finding;
+
+mod offsets;
+
+pub use offsets::OffsetMap;
+
+/// Which file a template came from. Order = transformers 5.x precedence:
+/// `chat_template.jinja` / `additional_chat_templates/*.jinja` win over the
+/// processor's `chat_template.json`, which wins over `tokenizer_config.json`'s key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Origin {
+    /// `chat_template.jinja` (the default template).
+    JinjaFile,
+    /// `additional_chat_templates/<name>.jinja`.
+    AdditionalJinja,
+    /// A processor's `chat_template.json` (`{"chat_template": ...}`).
+    ChatTemplateJson,
+    /// The `chat_template` key of `tokenizer_config.json`.
+    TokenizerConfig,
+}
+
+impl Origin {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Origin::JinjaFile => "chat_template.jinja",
+            Origin::AdditionalJinja => "additional_chat_templates/",
+            Origin::ChatTemplateJson => "chat_template.json",
+            Origin::TokenizerConfig => "tokenizer_config.json `chat_template`",
+        }
+    }
+}
+
+/// One chat template, as text, with where it lives.
+#[derive(Clone, Debug)]
+pub struct Template {
+    /// `default` for the main template, else its name (`tool_use`, `rag`, …).
+    pub name: String,
+    /// The decoded template source (JSON escapes resolved).
+    pub text: String,
+    pub origin: Origin,
+    /// The file, relative to the scan root, `/`-separated.
+    pub path: String,
+    /// Maps byte offsets in `text` to byte offsets in the file.
+    pub offsets: OffsetMap,
+}
+
+/// A file's text, kept for computing line/column and code frames when printing.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// Relative to the scan root, `/`-separated.
+    pub path: String,
+    pub text: String,
+}
+
+/// What the tokenizer files say, as far as the rules need it.
+#[derive(Clone, Debug, Default)]
+pub struct TokenizerInfo {
+    /// `add_bos_token` from tokenizer_config.json, when present.
+    pub add_bos_token: Option<bool>,
+    /// Whether tokenizer.json's post-processor adds the BOS token (None: unknown / no tokenizer.json).
+    pub post_processor_adds_bos: Option<bool>,
+    /// id → content of added/special tokens (`added_tokens_decoder`, tokenizer.json `added_tokens`).
+    pub added_tokens: BTreeMap<u32, String>,
+    /// `eos_token_id` from generation_config.json (int or list), when present.
+    pub generation_eos_ids: Option<Vec<u32>>,
+    /// Whether the folder holds enough vocabulary information to say a token is unknown.
+    pub has_vocab_info: bool,
+    /// Other tokens known to be single tokens in the vocabulary (e.g. from
+    /// `additional_special_tokens`, or looked up in tokenizer.json's vocab).
+    pub known_tokens: std::collections::BTreeSet<String>,
+}
+
+/// A model folder with everything read from it.
+#[derive(Clone, Debug, Default)]
+pub struct LoadedModel {
+    /// The folder, as a path the process can open.
+    pub dir: PathBuf,
+    /// The folder relative to the scan root, `/`-separated (`.` for the root).
+    pub rel_dir: String,
+    /// The templates transformers would use, in precedence order, one per name.
+    pub templates: Vec<Template>,
+    /// Templates in lower-precedence sources that transformers ignores because
+    /// a higher one defines the same name (for `template-sources-disagree`).
+    pub shadowed: Vec<Template>,
+    /// Special tokens as template variables (`bos_token` → `<s>`), in
+    /// transformers' order.
+    pub special_tokens: BTreeMap<String, String>,
+    pub tokenizer: TokenizerInfo,
+    /// `tokenizer_config.json` exists (and parsed) in this folder.
+    pub has_tokenizer_config: bool,
+    /// Path of tokenizer_config.json relative to the scan root, if present.
+    pub tokenizer_config_path: Option<String>,
+    /// Files read, for line/column computation when printing.
+    pub sources: Vec<SourceFile>,
+    /// Problems found while loading (`config-invalid`).
+    pub findings: Vec<Finding>,
+}
+
+mod read;
+
+pub use read::load;

@@ -1,0 +1,17 @@
+//! The `chat-template-lint` binary: parse flags, run, map the outcome to an
+//! exit code (0 clean, 1 findings at or above the fail level, 2 the tool failed).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = chat_template_lint::cli::Cli::parse();
+    match chat_template_lint::commands::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("chat-template-lint: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

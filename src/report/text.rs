@@ -1,0 +1,121 @@
+//! Human-readable output: `path:line:col: severity[rule-id] message`, a
+//! short code frame, the fix hint, and a summary line.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::{location, position};
+use crate::finding::Severity;
+use crate::resolve::Report;
+
+pub(super) fn write(report: &Report, color: bool, out: &mut dyn Write) -> Result<()> {
+    let paint = |code: &str, s: &str| {
+        if color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
+    for f in &report.findings {
+        let pos = position(report, f);
+        let loc = match &pos {
+            Some(p) => format!("{}:{}:{}", f.path, p.line, p.column),
+            None => f.path.clone(),
+        };
+        let sev = match f.severity {
+            Severity::Error => paint("1;31", "error"),
+            Severity::Warning => paint("1;33", "warning"),
+            Severity::Info => paint("1;36", "info"),
+        };
+        let template = match &f.template {
+            Some(t) if t != "default" => format!(" (template `{t}`)"),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "{}: {}[{}] {}{}",
+            paint("1", &loc),
+            sev,
+            f.rule.id(),
+            f.message,
+            template
+        )?;
+        if let (Some(p), Some(text)) = (&pos, report.sources.get(&f.path)) {
+            let line = location::line_text(text, p.line);
+            let shown: String = line.chars().take(160).collect();
+            let gutter = p.line.to_string();
+            writeln!(out, "  {gutter} | {}", sanitize(&shown))?;
+            let caret_pad: String = shown
+                .chars()
+                .take(p.column.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            writeln!(
+                out,
+                "  {} | {}{}",
+                " ".repeat(gutter.len()),
+                caret_pad,
+                paint("1;31", "^")
+            )?;
+        }
+        if let Some(probe) = &f.probe {
+            writeln!(out, "  = probe: {probe}")?;
+        }
+        if let Some(detail) = &f.detail {
+            for line in detail.lines() {
+                writeln!(out, "  | {}", sanitize(line))?;
+            }
+        }
+        if let Some(help) = &f.help {
+            writeln!(out, "  = {}: {}", paint("1;36", "help"), help)?;
+        }
+        writeln!(out)?;
+    }
+    let s = report.stats;
+    let errors = report.count(Severity::Error);
+    let warnings = report.count(Severity::Warning);
+    let infos = report.count(Severity::Info);
+    writeln!(
+        out,
+        "checked {} folder{}, {} template{}, {} render{}: {} error{}, {} warning{}{}",
+        s.folders,
+        plural(s.folders),
+        s.templates,
+        plural(s.templates),
+        s.renders,
+        plural(s.renders),
+        errors,
+        plural(errors),
+        warnings,
+        plural(warnings),
+        if infos > 0 {
+            format!(", {infos} info")
+        } else {
+            String::new()
+        }
+    )?;
+    Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Replace control characters in echoed file text so a template cannot move
+/// the cursor or recolour the terminal.
+fn sanitize(line: &str) -> String {
+    line.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}

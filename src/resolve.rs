@@ -1,0 +1,127 @@
+//! Policy: turn the raw findings of all rules into a report — select and
+//! ignore rules, apply severity overrides and per-path ignores, sort and
+//! dedupe, count. Checks never decide severity; this does (cargo-deny's shape).
+
+use std::collections::BTreeMap;
+
+use crate::finding::{Finding, Severity};
+use crate::rules::Rule;
+
+/// When the run fails (exit 1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    /// An error-severity finding fails the run.
+    #[default]
+    Error,
+    /// A warning or error fails the run.
+    Warning,
+    /// Never fail because of findings.
+    Never,
+}
+
+/// Reporting policy, validated once from the config file and flags.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// When set, only these rules report.
+    pub select: Option<Vec<Rule>>,
+    pub ignore: Vec<Rule>,
+    pub severity: BTreeMap<Rule, Severity>,
+    /// (glob over the finding's path, rules ignored there).
+    pub per_path_ignores: Vec<(globset::GlobMatcher, Vec<Rule>)>,
+    pub fail_on: FailOn,
+}
+
+impl Settings {
+    /// Whether `rule` reports at all.
+    pub fn enabled(&self, rule: Rule) -> bool {
+        self.select.as_ref().is_none_or(|s| s.contains(&rule)) && !self.ignore.contains(&rule)
+    }
+
+    fn ignored_at(&self, rule: Rule, path: &str) -> bool {
+        self.per_path_ignores
+            .iter()
+            .any(|(glob, rules)| rules.contains(&rule) && glob.is_match(path))
+    }
+}
+
+/// Counts shown in summaries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    pub folders: usize,
+    pub templates: usize,
+    pub renders: usize,
+}
+
+/// One template that was checked, for reports that list what ran (JUnit, summary).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckedTemplate {
+    pub name: String,
+    pub path: String,
+}
+
+/// One model folder that was checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckedModel {
+    pub rel_dir: String,
+    pub templates: Vec<CheckedTemplate>,
+}
+
+/// The resolved result of a run: what every output format prints.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// Text of the files findings point into (path → text), for line/column and frames.
+    pub sources: BTreeMap<String, String>,
+    pub stats: Stats,
+    pub models: Vec<CheckedModel>,
+    /// The rules that ran (after select/ignore).
+    pub rules: Vec<Rule>,
+    pub fail_on: FailOn,
+}
+
+impl Report {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    /// Whether the run fails under the report's `fail_on` policy.
+    pub fn failed(&self) -> bool {
+        let threshold = match self.fail_on {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Never => return false,
+        };
+        self.findings.iter().any(|f| f.severity >= threshold)
+    }
+}
+
+/// Apply `settings` to raw findings.
+pub fn resolve(mut findings: Vec<Finding>, settings: &Settings) -> Vec<Finding> {
+    findings.retain(|f| settings.enabled(f.rule) && !settings.ignored_at(f.rule, &f.path));
+    for f in &mut findings {
+        if let Some(sev) = settings.severity.get(&f.rule) {
+            f.severity = *sev;
+        }
+    }
+    findings.sort_by(|a, b| {
+        (&a.path, a.span, a.rule, &a.template, &a.message).cmp(&(
+            &b.path,
+            b.span,
+            b.rule,
+            &b.template,
+            &b.message,
+        ))
+    });
+    findings.dedup_by(|a, b| {
+        a.path == b.path
+            && a.span == b.span
+            && a.rule == b.rule
+            && a.message == b.message
+            && a.template == b.template
+    });
+    findings
+}

@@ -1,0 +1,19 @@
+//! `generation-mask`: `{% generation %}` spans do not cover the assistant's turn correctly.
+//!
+//! NOT YET IMPLEMENTED: a placeholder owned by the rule's issue.
+
+use super::RuleDocs;
+use super::TemplateContext;
+use crate::finding::Finding;
+
+pub(super) const DOCS: RuleDocs = RuleDocs {
+    summary: "`{% generation %}` spans do not cover the assistant's turn correctly.",
+    what_it_does: "",
+    why_bad: "",
+    example: "",
+    how_to_fix: "",
+};
+
+pub(super) fn check(_ctx: &TemplateContext<'_>) -> Vec<Finding> {
+    Vec::new()
+}

@@ -1,0 +1,19 @@
+//! `template-drift`: The template renders differently from the baseline's.
+//!
+//! NOT YET IMPLEMENTED: a placeholder owned by the rule's issue.
+
+use super::RuleDocs;
+use super::TemplateContext;
+use crate::finding::Finding;
+
+pub(super) const DOCS: RuleDocs = RuleDocs {
+    summary: "The template renders differently from the baseline's.",
+    what_it_does: "",
+    why_bad: "",
+    example: "",
+    how_to_fix: "",
+};
+
+pub(super) fn check(_ctx: &TemplateContext<'_>) -> Vec<Finding> {
+    Vec::new()
+}
