@@ -107,5 +107,6 @@ pub struct LoadedModel {
 }
 
 mod read;
+mod tokenizer;
 
 pub use read::load;

@@ -81,7 +81,7 @@ pub fn load(md: &ModelDir) -> LoadedModel {
                 model.special_tokens.insert(key.to_string(), tok);
             }
         }
-        model.tokenizer.add_bos_token = json.get("add_bos_token").and_then(Value::as_bool);
+        model.tokenizer = super::tokenizer::read_tokenizer_info(&md.dir, Some(&json));
         if let Some(v) = json.get("chat_template") {
             collect_key(
                 &mut model,
