@@ -69,7 +69,8 @@ pub struct TokenizerInfo {
     pub add_bos_token: Option<bool>,
     /// Whether tokenizer.json's post-processor adds the BOS token (None: unknown / no tokenizer.json).
     pub post_processor_adds_bos: Option<bool>,
-    /// id → content of added/special tokens (`added_tokens_decoder`, tokenizer.json `added_tokens`).
+    /// id → content of added/special tokens (`added_tokens_decoder`, tokenizer.json
+    /// `added_tokens`, and control-shaped `model.vocab` entries).
     pub added_tokens: BTreeMap<u32, String>,
     /// `eos_token_id` from generation_config.json (int or list), when present.
     pub generation_eos_ids: Option<Vec<u32>>,
@@ -78,6 +79,9 @@ pub struct TokenizerInfo {
     /// Other tokens known to be single tokens in the vocabulary (e.g. from
     /// `additional_special_tokens`, or looked up in tokenizer.json's vocab).
     pub known_tokens: std::collections::BTreeSet<String>,
+    /// Tokens marked special (`"special": true`, `additional_special_tokens`,
+    /// the special-token keys): their shapes say what a control token looks like here.
+    pub special_tokens: std::collections::BTreeSet<String>,
 }
 
 /// A model folder with everything read from it.
