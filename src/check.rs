@@ -70,6 +70,8 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
                 .map(|t| CheckedTemplate {
                     name: t.name.clone(),
                     path: t.path.clone(),
+                    line: template_line(&r.model, t),
+                    capabilities: Vec::new(),
                 })
                 .collect(),
         });
@@ -91,6 +93,17 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
             .collect(),
         fail_on: settings.fail_on,
     })
+}
+
+/// The 1-based line of the file where `template` starts.
+fn template_line(model: &LoadedModel, template: &crate::load::Template) -> usize {
+    model
+        .sources
+        .iter()
+        .find(|s| s.path == template.path)
+        .map_or(1, |s| {
+            crate::report::location::line_col(&s.text, template.offsets.to_file(0)).0
+        })
 }
 
 /// Template variables for a folder: its special tokens, then `--var`s.

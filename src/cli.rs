@@ -40,6 +40,16 @@ pub struct CheckArgs {
     /// Also write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Also write a SARIF 2.1.0 log to FILE (for GitHub code scanning).
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Read settings from FILE (a chat-template-lint.toml, or a pyproject.toml
+    /// with [tool.chat-template-lint]) instead of searching upward from the first path.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore config files.
+    #[arg(long)]
+    pub no_config: bool,
     /// Only look at files matching GLOB (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,

@@ -11,10 +11,11 @@ use serde_json::{Map, Value};
 use crate::baseline::Baseline;
 use crate::check::{run_check, template_vars, CheckOptions};
 use crate::cli::{CheckArgs, Cli, Command, EnvArgs, RenderArgs};
+use crate::config;
 use crate::discover::{DiscoverOptions, ModelDir};
 use crate::load::load;
 use crate::render::{compile, default_now, RenderInput};
-use crate::report::{emit, write_junit, Format};
+use crate::report::{emit_all, Format, Sinks};
 use crate::resolve::Settings;
 use crate::rules::{Rule, RuleOptions};
 
@@ -56,55 +57,104 @@ fn parse_rules(ids: &[String]) -> Result<Vec<Rule>> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode> {
-    let root = std::env::current_dir().context("cannot read the current folder")?;
-    let paths = if args.paths.is_empty() {
+    let actions = in_github_actions();
+    let cwd = std::env::current_dir().context("cannot read the current folder")?;
+    // In Actions, paths are reported relative to the workspace (annotations need that).
+    let root = actions
+        .then(|| std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from))
+        .flatten()
+        .filter(|ws| cwd.starts_with(ws))
+        .unwrap_or_else(|| cwd.clone());
+    let mut paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
-    let mut settings = Settings::default();
+    if root != cwd {
+        paths = paths.into_iter().map(|p| cwd.join(p)).collect();
+    }
+    let cfg = if args.no_config {
+        None
+    } else if let Some(path) = &args.config {
+        Some(config::load(path)?)
+    } else {
+        config::discover(&paths[0])?
+    };
+    let cfg = cfg.unwrap_or_default();
+
+    let mut settings = Settings {
+        select: cfg.select.clone(),
+        ignore: cfg.ignore.clone().unwrap_or_default(),
+        severity: cfg.severity.clone(),
+        per_path_ignores: cfg.path_ignores(&root),
+        fail_on: cfg.fail_on.unwrap_or_default(),
+    };
+    // Command-line flags override the file.
     if !args.select.is_empty() {
         settings.select = Some(parse_rules(&args.select)?);
     }
-    settings.ignore = parse_rules(&args.ignore)?;
+    if !args.ignore.is_empty() {
+        settings.ignore = parse_rules(&args.ignore)?;
+    }
     if let Some(f) = args.fail_on {
         settings.fail_on = f;
     }
+    let pick = |cli: &[String], file: &Option<Vec<String>>| {
+        if cli.is_empty() {
+            file.clone().unwrap_or_default()
+        } else {
+            cli.to_vec()
+        }
+    };
     let opts = CheckOptions {
         paths,
         root,
         discover: DiscoverOptions {
-            include: args.include.clone(),
-            exclude: args.exclude.clone(),
+            include: pick(&args.include, &cfg.include),
+            exclude: pick(&args.exclude, &cfg.exclude),
         },
-        baseline: args.baseline.clone().map(Baseline::open),
+        baseline: args
+            .baseline
+            .clone()
+            .or_else(|| cfg.baseline_path())
+            .map(Baseline::open),
         now: parse_now(args.env.now.as_deref())?,
         vars: parse_vars(&args.env)?,
-        rule_options: RuleOptions::default(),
+        rule_options: RuleOptions {
+            require: cfg.require.clone().unwrap_or_default(),
+        },
     };
     let report = run_check(&opts, &settings)?;
-    let format = args.format.unwrap_or_else(|| {
-        if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
-            Format::Github
-        } else {
-            Format::Text
-        }
+    let format = args.format.unwrap_or(if actions {
+        Format::Github
+    } else {
+        Format::Text
     });
     let color =
         !args.no_color && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let sinks = Sinks {
+        format,
+        color,
+        actions,
+        junit: args.junit.clone(),
+        sarif: args.sarif.clone(),
+        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
+    };
     let mut out = std::io::stdout().lock();
-    emit(&report, format, color, &mut out)?;
+    emit_all(&report, &sinks, &mut out)?;
     out.flush()?;
-    if let Some(path) = &args.junit {
-        let mut file = std::fs::File::create(path)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
-        write_junit(&report, &mut file)?;
-    }
     Ok(if report.failed() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `GITHUB_ACTIONS=true`: the runner reads our output for workflow commands.
+pub fn in_github_actions() -> bool {
+    std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true")
 }
 
 /// `--now`: RFC 3339 (offset ignored: transformers uses the naive local

@@ -9,6 +9,7 @@ pub mod baseline;
 pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod discover;
 pub mod finding;
 pub mod load;

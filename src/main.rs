@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     match chat_template_lint::commands::run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("chat-template-lint: error: {err:#}");
+            chat_template_lint::report::print_failure(&err);
             ExitCode::from(2)
         }
     }

@@ -27,8 +27,8 @@ pub struct Settings {
     pub select: Option<Vec<Rule>>,
     pub ignore: Vec<Rule>,
     pub severity: BTreeMap<Rule, Severity>,
-    /// (glob over the finding's path, rules ignored there).
-    pub per_path_ignores: Vec<(globset::GlobMatcher, Vec<Rule>)>,
+    /// Rules ignored in files matching a glob (`per-path-ignores`).
+    pub per_path_ignores: Vec<PathIgnore>,
     pub fail_on: FailOn,
 }
 
@@ -41,7 +41,43 @@ impl Settings {
     fn ignored_at(&self, rule: Rule, path: &str) -> bool {
         self.per_path_ignores
             .iter()
-            .any(|(glob, rules)| rules.contains(&rule) && glob.is_match(path))
+            .any(|p| p.rules.contains(&rule) && p.matches(path))
+    }
+}
+
+/// One `per-path-ignores` entry. Its glob is written relative to the config
+/// file's folder, while finding paths are relative to the scan root: `base`
+/// says how to turn the one into the other.
+#[derive(Clone, Debug)]
+pub struct PathIgnore {
+    pub glob: globset::GlobMatcher,
+    pub rules: Vec<Rule>,
+    pub base: GlobBase,
+}
+
+/// How a finding path (relative to the scan root) becomes a path relative to
+/// the config file's folder.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum GlobBase {
+    /// The config sits in the scan root.
+    #[default]
+    Same,
+    /// The config sits above the root: prepend the root's path below it (`models/`).
+    Prepend(String),
+    /// The config sits below the root: only paths under this prefix match; strip it.
+    Strip(String),
+}
+
+impl PathIgnore {
+    pub fn matches(&self, path: &str) -> bool {
+        match &self.base {
+            GlobBase::Same => self.glob.is_match(path),
+            GlobBase::Prepend(prefix) => self.glob.is_match(format!("{prefix}/{path}")),
+            GlobBase::Strip(prefix) => path
+                .strip_prefix(prefix.as_str())
+                .and_then(|rest| rest.strip_prefix('/'))
+                .is_some_and(|rest| self.glob.is_match(rest)),
+        }
     }
 }
 
@@ -58,6 +94,11 @@ pub struct Stats {
 pub struct CheckedTemplate {
     pub name: String,
     pub path: String,
+    /// 1-based line of the file where the template starts (JUnit `line`).
+    pub line: usize,
+    /// What the template supports (`system`, `tools`, …), when known. Filled
+    /// by the capability probes; reports show it when non-empty.
+    pub capabilities: Vec<String>,
 }
 
 /// One model folder that was checked.

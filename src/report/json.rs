@@ -1,36 +1,84 @@
-//! `--format json`: a JSON array of findings.
+//! `--format json`: a JSON array of findings, each exactly
+//! `{"rule", "severity", "path", "line", "column", "message", "template"}`
+//! (issue 2 §4; `line`/`column` are 1-based, null for file-level findings).
+//!
+//! Under GitHub Actions the JSON text is made command-safe without changing
+//! its value: hidden characters and the `[` of `##[` are written as `\uXXXX`
+//! escapes, which any JSON parser reads back as the same string.
 
 use std::io::Write;
 
 use anyhow::Result;
 use serde_json::{json, Value};
 
+use super::guard::is_hidden;
 use super::position;
 use crate::resolve::Report;
 
-pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
-    let items: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let pos = position(report, f);
-            json!({
-                "rule": f.rule.id(),
-                "severity": f.severity.as_str(),
-                "path": f.path,
-                "line": pos.as_ref().map(|p| p.line),
-                "column": pos.as_ref().map(|p| p.column),
-                "end_line": pos.as_ref().map(|p| p.end_line),
-                "end_column": pos.as_ref().map(|p| p.end_column),
-                "message": f.message,
-                "help": f.help,
-                "template": f.template,
-                "probe": f.probe,
-                "detail": f.detail,
+/// The findings as JSON values (shared with tests).
+pub fn findings(report: &Report) -> Value {
+    Value::Array(
+        report
+            .findings
+            .iter()
+            .map(|f| {
+                let pos = position(report, f);
+                json!({
+                    "rule": f.rule.id(),
+                    "severity": f.severity.as_str(),
+                    "path": f.path,
+                    "line": pos.as_ref().map(|p| p.line),
+                    "column": pos.as_ref().map(|p| p.column),
+                    "message": f.message,
+                    "template": f.template,
+                })
             })
-        })
-        .collect();
-    serde_json::to_writer_pretty(&mut *out, &items)?;
+            .collect(),
+    )
+}
+
+pub(super) fn write(report: &Report, guard: bool, out: &mut dyn Write) -> Result<()> {
+    let text = serde_json::to_string_pretty(&findings(report))?;
+    let text = if guard { command_safe(&text) } else { text };
+    out.write_all(text.as_bytes())?;
     writeln!(out)?;
     Ok(())
+}
+
+/// Re-escape serialized JSON so no line can be read as a workflow command.
+/// Hidden characters only occur inside strings, as does `#`, so `\uXXXX`
+/// escapes are always valid where they are put.
+pub fn command_safe(json_text: &str) -> String {
+    let mut out = String::with_capacity(json_text.len());
+    let mut hashes = 0;
+    for c in json_text.chars() {
+        if c == '[' && hashes >= 2 {
+            out.push_str("\\u005b");
+        } else if is_hidden(c) && !matches!(c, '\n') {
+            let mut buf = [0u16; 2];
+            for unit in c.encode_utf16(&mut buf) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+        hashes = if c == '#' { hashes + 1 } else { 0 };
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_safe_keeps_the_value() {
+        let v = json!({"m": "a ##[group] b \u{200B} \u{E0041}"});
+        let safe = command_safe(&serde_json::to_string_pretty(&v).unwrap());
+        assert!(!safe.contains("##["));
+        assert!(!safe.contains('\u{200B}'));
+        let back: Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, v);
+    }
 }

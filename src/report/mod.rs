@@ -2,17 +2,19 @@
 //! file, chosen by one exhaustive `match`. Only this module writes output.
 
 use std::io::Write;
+use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::finding::Finding;
 use crate::resolve::Report;
 
-mod github;
-mod json;
+pub mod github;
+pub mod guard;
+pub mod json;
 mod junit;
 pub mod location;
-mod text;
+pub mod text;
 
 /// The format of the main output (stdout).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -48,16 +50,81 @@ pub fn position(report: &Report, finding: &Finding) -> Option<Position> {
     })
 }
 
-/// Write the report to `out` in `format`.
-pub fn emit(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> Result<()> {
-    match format {
-        Format::Text => text::write(report, color, out),
-        Format::Json => json::write(report, out),
-        Format::Github => github::write(report, out),
+/// Everywhere one run's report goes.
+#[derive(Clone, Debug)]
+pub struct Sinks {
+    /// The main output, on stdout.
+    pub format: Format,
+    pub color: bool,
+    /// Running under GitHub Actions (`GITHUB_ACTIONS=true`): every printed
+    /// line is neutralised against workflow-command injection (`guard`).
+    pub actions: bool,
+    pub junit: Option<PathBuf>,
+    pub sarif: Option<PathBuf>,
+    /// `$GITHUB_STEP_SUMMARY`, appended to.
+    pub step_summary: Option<PathBuf>,
+}
+
+impl Sinks {
+    /// Plain stdout output in `format`, no files.
+    pub fn stdout(format: Format) -> Self {
+        Sinks {
+            format,
+            color: false,
+            actions: false,
+            junit: None,
+            sarif: None,
+            step_summary: None,
+        }
     }
+}
+
+/// Write the report to every sink: the files first (so the annotations can
+/// point at them), then the main output to `out`.
+pub fn emit_all(report: &Report, sinks: &Sinks, out: &mut dyn Write) -> Result<()> {
+    if let Some(path) = &sinks.junit {
+        let mut file = std::fs::File::create(path)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        write_junit(report, &mut file)?;
+    }
+    emit(report, sinks, out)
+}
+
+/// Write the main output (stdout) only.
+pub fn emit(report: &Report, sinks: &Sinks, out: &mut dyn Write) -> Result<()> {
+    let guarded = sinks.actions || sinks.format == Format::Github;
+    let mut out = guard::Out::new(out, guarded);
+    match sinks.format {
+        Format::Text => text::write(report, sinks.color && !guarded, &mut out)?,
+        Format::Json => json::write(report, guarded, &mut out)?,
+        Format::Github => github::write(report, sinks, &mut out)?,
+    }
+    out.flush()?;
+    Ok(())
 }
 
 /// Write the JUnit XML file.
 pub fn write_junit(report: &Report, out: &mut dyn Write) -> Result<()> {
     junit::write(report, out)
+}
+
+/// Print a failure of the tool itself (exit 2) on stderr. Under GitHub
+/// Actions it becomes an error annotation (at the config file's line when the
+/// failure is a config error), and never a command of someone else's making.
+pub fn print_failure(err: &anyhow::Error) {
+    let message = format!("{err:#}");
+    let mut stderr = std::io::stderr().lock();
+    if crate::commands::in_github_actions() {
+        let place = err.downcast_ref::<crate::config::ConfigError>().map(|c| {
+            (
+                crate::discover::relative(&c.path, &std::env::current_dir().unwrap_or_default()),
+                c.line,
+                c.column,
+            )
+        });
+        let place = place.as_ref().map(|(p, l, c)| (p.as_str(), *l, *c));
+        let _ = writeln!(stderr, "{}", github::failure(&message, place));
+    } else {
+        let _ = writeln!(stderr, "chat-template-lint: error: {message}");
+    }
 }

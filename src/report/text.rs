@@ -29,16 +29,16 @@ pub(super) fn write(report: &Report, color: bool, out: &mut dyn Write) -> Result
             Severity::Info => paint("1;36", "info"),
         };
         let template = match &f.template {
-            Some(t) if t != "default" => format!(" (template `{t}`)"),
+            Some(t) if t != "default" => format!(" (template `{}`)", sanitize(t)),
             _ => String::new(),
         };
         writeln!(
             out,
             "{}: {}[{}] {}{}",
-            paint("1", &loc),
+            paint("1", &sanitize(&loc)),
             sev,
             f.rule.id(),
-            f.message,
+            sanitize(&f.message),
             template
         )?;
         if let (Some(p), Some(text)) = (&pos, report.sources.get(&f.path)) {
@@ -60,7 +60,7 @@ pub(super) fn write(report: &Report, color: bool, out: &mut dyn Write) -> Result
             )?;
         }
         if let Some(probe) = &f.probe {
-            writeln!(out, "  = probe: {probe}")?;
+            writeln!(out, "  = probe: {}", sanitize(probe))?;
         }
         if let Some(detail) = &f.detail {
             for line in detail.lines() {
@@ -68,34 +68,40 @@ pub(super) fn write(report: &Report, color: bool, out: &mut dyn Write) -> Result
             }
         }
         if let Some(help) = &f.help {
-            writeln!(out, "  = {}: {}", paint("1;36", "help"), help)?;
+            writeln!(out, "  = {}: {}", paint("1;36", "help"), sanitize(help))?;
         }
         writeln!(out)?;
     }
+    writeln!(out, "{}", summary_line(report))?;
+    Ok(())
+}
+
+/// `checked 3 folders, 4 templates, 56 renders: 2 findings (1 error, 1 warning)`.
+pub fn summary_line(report: &Report) -> String {
     let s = report.stats;
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
     let infos = report.count(Severity::Info);
-    writeln!(
-        out,
-        "checked {} folder{}, {} template{}, {} render{}: {} error{}, {} warning{}{}",
+    let total = report.findings.len();
+    let mut parts = vec![
+        format!("{errors} error{}", plural(errors)),
+        format!("{warnings} warning{}", plural(warnings)),
+    ];
+    if infos > 0 {
+        parts.push(format!("{infos} info"));
+    }
+    format!(
+        "checked {} folder{}, {} template{}, {} render{}: {} finding{} ({})",
         s.folders,
         plural(s.folders),
         s.templates,
         plural(s.templates),
         s.renders,
         plural(s.renders),
-        errors,
-        plural(errors),
-        warnings,
-        plural(warnings),
-        if infos > 0 {
-            format!(", {infos} info")
-        } else {
-            String::new()
-        }
-    )?;
-    Ok(())
+        total,
+        plural(total),
+        parts.join(", ")
+    )
 }
 
 fn plural(n: usize) -> &'static str {
@@ -106,9 +112,9 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// Replace control characters in echoed file text so a template cannot move
-/// the cursor or recolour the terminal.
-fn sanitize(line: &str) -> String {
+/// Replace control characters in echoed file text and messages so a template
+/// cannot move the cursor or recolour the terminal.
+pub fn sanitize(line: &str) -> String {
     line.chars()
         .map(|c| {
             if c.is_control() && c != '\t' {

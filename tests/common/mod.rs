@@ -1,0 +1,254 @@
+//! Test helpers shared by the report tests: a parser that reads output the
+//! way the GitHub Actions runner does, and one hostile sample report.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+
+use chat_template_lint::finding::{Finding, Severity, Span};
+use chat_template_lint::resolve::{CheckedModel, CheckedTemplate, FailOn, Report, Stats};
+use chat_template_lint::rules::Rule;
+
+/// A workflow command as the runner would execute it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cmd {
+    pub name: String,
+    pub props: BTreeMap<String, String>,
+    pub data: String,
+}
+
+/// The commands the runner registers (lower-case; matching is case-insensitive).
+const REGISTERED: &[&str] = &[
+    "error",
+    "warning",
+    "notice",
+    "debug",
+    "group",
+    "endgroup",
+    "add-mask",
+    "stop-commands",
+    "set-output",
+    "save-state",
+    "set-env",
+    "add-path",
+    "echo",
+    "add-matcher",
+    "remove-matcher",
+];
+
+/// Characters .NET's culture-sensitive comparison ignores (a superset of the
+/// ones seen in practice: zero-width and format characters).
+fn ignorable(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{034F}')
+}
+
+/// Lines as `StreamReader.ReadLine` splits them: at `\r\n`, `\r` or `\n`.
+pub fn runner_lines(out: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    let mut chars = out.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => lines.push(std::mem::take(&mut cur)),
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                lines.push(std::mem::take(&mut cur));
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+fn unescape(s: &str, pairs: &[(&str, &str)]) -> String {
+    let mut s = s.to_string();
+    for (from, to) in pairs {
+        s = s.replace(from, to);
+    }
+    s
+}
+
+fn registered(name: &str) -> bool {
+    REGISTERED.contains(&name.to_ascii_lowercase().as_str())
+}
+
+/// Parse one line like `ActionCommand.TryParseV2`, then `TryParse` (legacy).
+pub fn parse_line(line: &str) -> Option<Cmd> {
+    // Culture-sensitive StartsWith/IndexOf skip ignorable characters.
+    let visible: String = line.chars().filter(|c| !ignorable(*c)).collect();
+    let msg = visible.trim_start();
+    if let Some(rest) = msg.strip_prefix("::") {
+        if let Some(end) = rest.find("::") {
+            let info = &rest[..end];
+            let (name, props_str) = match info.find(' ') {
+                Some(i) => (&info[..i], Some(&info[i + 1..])),
+                None => (info, None),
+            };
+            if registered(name) {
+                let mut props = BTreeMap::new();
+                for p in props_str
+                    .unwrap_or("")
+                    .trim()
+                    .split(',')
+                    .filter(|p| !p.is_empty())
+                {
+                    let mut kv = p.splitn(2, '=');
+                    if let (Some(k), Some(v)) = (kv.next(), kv.next()) {
+                        if !k.is_empty() && !v.is_empty() {
+                            props.insert(
+                                k.to_string(),
+                                unescape(
+                                    v,
+                                    &[
+                                        ("%0D", "\r"),
+                                        ("%0A", "\n"),
+                                        ("%3A", ":"),
+                                        ("%2C", ","),
+                                        ("%25", "%"),
+                                    ],
+                                ),
+                            );
+                        }
+                    }
+                }
+                let data = unescape(
+                    &rest[end + 2..],
+                    &[("%0D", "\r"), ("%0A", "\n"), ("%25", "%")],
+                );
+                return Some(Cmd {
+                    name: name.to_ascii_lowercase(),
+                    props,
+                    data,
+                });
+            }
+        }
+    }
+    // Legacy `##[name props]data`, anywhere in the line.
+    let at = visible.find("##[")?;
+    let after = &visible[at + 3..];
+    let rb = after.find(']')?;
+    let info = &after[..rb];
+    let name = info.split(' ').next().unwrap_or("");
+    if registered(name) {
+        return Some(Cmd {
+            name: name.to_ascii_lowercase(),
+            props: BTreeMap::new(),
+            data: after[rb + 1..].to_string(),
+        });
+    }
+    None
+}
+
+/// Every command the runner would see in `out` (stdout or stderr).
+pub fn runner_commands(out: &str) -> Vec<Cmd> {
+    runner_lines(out)
+        .iter()
+        .filter_map(|l| parse_line(l))
+        .collect()
+}
+
+/// Hostile text used everywhere: percent signs, colons, commas, line breaks,
+/// command look-alikes, legacy prefixes, hidden characters, XML/Markdown
+/// specials and non-ASCII.
+pub const HOSTILE: &str = "50% ok: a,b\n::error::x\r::stop-commands::tok\r\n  ##[group]g ]]> <b>|`x`| é \u{200B}::warning::z \u{1}";
+
+pub fn hostile_source() -> String {
+    format!(
+        "{{\n  \"chat_template\": \"{{{{ bos }}}}\",\n  ::error::frame-line ##[group]frame\n  \"x\": \"{}\"\n}}\n",
+        "::warning::tail"
+    )
+}
+
+pub const HOSTILE_PATH: &str = "m%25 ,x:y/::error::dir/tokenizer_config.json";
+
+/// A report with one finding per severity, all hostile, plus a clean folder.
+pub fn hostile_report() -> Report {
+    let src = hostile_source();
+    let at = src.find("::error::frame-line").unwrap();
+    let mut findings = vec![
+        Finding::new(
+            Rule::TemplateSyntax,
+            HOSTILE_PATH,
+            format!("bad: {HOSTILE}"),
+        )
+        .with_span(Span::new(at, at + 5))
+        .with_help(format!("fix it: {HOSTILE}"))
+        .with_template("tool_use,::x"),
+        Finding::new(
+            Rule::TemplateMissing,
+            HOSTILE_PATH,
+            "no template ##[endgroup]",
+        )
+        .with_detail(format!("detail line\n{HOSTILE}")),
+        Finding::new(
+            Rule::DoubleBos,
+            "::error::top/chat_template.jinja",
+            "info level",
+        ),
+    ];
+    findings[2].severity = Severity::Info;
+    let mut sources = BTreeMap::new();
+    sources.insert(HOSTILE_PATH.to_string(), src);
+    sources.insert(
+        "::error::top/chat_template.jinja".to_string(),
+        "{{ x }}\n".to_string(),
+    );
+    Report {
+        findings,
+        sources,
+        stats: Stats {
+            folders: 2,
+            templates: 3,
+            renders: 24,
+        },
+        models: vec![
+            CheckedModel {
+                rel_dir: "::error::top".into(),
+                templates: vec![CheckedTemplate {
+                    name: "default".into(),
+                    path: "::error::top/chat_template.jinja".into(),
+                    line: 1,
+                    capabilities: vec![],
+                }],
+            },
+            CheckedModel {
+                rel_dir: "m%25 ,x:y/::error::dir".into(),
+                templates: vec![
+                    CheckedTemplate {
+                        name: "default".into(),
+                        path: HOSTILE_PATH.into(),
+                        line: 2,
+                        capabilities: vec![],
+                    },
+                    CheckedTemplate {
+                        name: "tool_use,::x".into(),
+                        path: HOSTILE_PATH.into(),
+                        line: 2,
+                        capabilities: vec![],
+                    },
+                ],
+            },
+        ],
+        rules: Rule::ALL.to_vec(),
+        fail_on: FailOn::Error,
+    }
+}
+
+/// `n` error findings in distinct files, for cap tests.
+pub fn many(n: usize, severity: Severity) -> Vec<Finding> {
+    (0..n)
+        .map(|i| {
+            let mut f = Finding::new(
+                Rule::TemplateRender,
+                format!("m{i:03}/chat_template.jinja"),
+                format!("finding {i}"),
+            );
+            f.severity = severity;
+            f
+        })
+        .collect()
+}
