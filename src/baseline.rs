@@ -2,9 +2,11 @@
 //! comes from — a base model folder used for every template, or a tree of
 //! folders matched by relative path.
 //!
-//! NOTE: first working version; `--baseline-ref` (git) is issue 5 §5.
+//! NOTE: `--baseline-ref` (git) is issue 5 §5.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Result};
 
 use crate::discover::ModelDir;
 use crate::load::{load, LoadedModel, Template};
@@ -14,7 +16,8 @@ use crate::load::{load, LoadedModel, Template};
 pub enum Baseline {
     /// One model folder: its templates are the baseline for every folder.
     Folder(Box<LoadedModel>),
-    /// A tree: folder `a/b` in the scan is compared with `ROOT/a/b`.
+    /// A tree: folder `a/b` in the scan is compared with `ROOT/a/b`, else
+    /// `ROOT/b` (the longest trailing part of its path that exists there).
     Tree(PathBuf),
 }
 
@@ -27,18 +30,20 @@ pub struct Found {
 }
 
 impl Baseline {
-    /// Open `dir` as a baseline: a model folder if it holds template files, else a tree.
-    pub fn open(dir: PathBuf) -> Baseline {
-        let md = ModelDir {
-            dir: dir.clone(),
-            rel_dir: dir.to_string_lossy().replace('\\', "/"),
-        };
-        let model = load(&md);
-        if model.templates.is_empty() && !model.has_tokenizer_config {
-            Baseline::Tree(dir)
-        } else {
-            Baseline::Folder(Box::new(model))
+    /// Open `dir` as a baseline: a model folder if it holds template files,
+    /// else a tree. A path that is not a folder is the caller's error (exit 2).
+    pub fn open(dir: PathBuf) -> Result<Baseline> {
+        if !dir.is_dir() {
+            bail!("--baseline `{}` is not a folder", dir.display());
         }
+        let model = load_dir(&dir);
+        Ok(
+            if model.templates.is_empty() && !model.has_tokenizer_config {
+                Baseline::Tree(dir)
+            } else {
+                Baseline::Folder(Box::new(model))
+            },
+        )
     }
 
     /// The baseline's template of the same name as `template` in `model`.
@@ -55,17 +60,28 @@ impl Baseline {
         match self {
             Baseline::Folder(base) => pick(base),
             Baseline::Tree(root) => {
-                let dir = if model.rel_dir == "." {
-                    root.clone()
-                } else {
-                    root.join(&model.rel_dir)
-                };
-                let md = ModelDir {
-                    rel_dir: dir.to_string_lossy().replace('\\', "/"),
-                    dir,
-                };
-                pick(&load(&md))
+                let parts: Vec<&str> = model
+                    .rel_dir
+                    .split('/')
+                    .filter(|p| !p.is_empty() && *p != ".")
+                    .collect();
+                (0..parts.len())
+                    .map(|skip| root.join(parts[skip..].join("/")))
+                    .filter(|dir| dir.is_dir())
+                    .map(|dir| load_dir(&dir))
+                    .find(|base| !base.templates.is_empty())
+                    .and_then(|base| pick(&base))
             }
         }
     }
+}
+
+/// Load a baseline folder; its paths in messages are the folder as given.
+fn load_dir(dir: &Path) -> LoadedModel {
+    let shown = dir.to_string_lossy().replace('\\', "/");
+    let shown = shown.trim_end_matches('/');
+    load(&ModelDir {
+        dir: dir.to_path_buf(),
+        rel_dir: if shown.is_empty() { "." } else { shown }.to_string(),
+    })
 }

@@ -117,7 +117,8 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             .baseline
             .clone()
             .or_else(|| cfg.baseline_path())
-            .map(Baseline::open),
+            .map(Baseline::open)
+            .transpose()?,
         now: parse_now(args.env.now.as_deref())?,
         vars: parse_vars(&args.env)?,
         rule_options: RuleOptions {

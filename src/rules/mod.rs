@@ -5,11 +5,12 @@
 //! return findings with the rule's default severity, which `resolve` may
 //! change by policy. Rule ids are a public contract: never rename one.
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Severity, Span};
 use crate::load::{LoadedModel, Template};
 use crate::probes::Renders;
 use crate::render::{CompileError, Compiled};
 
+pub mod anatomy;
 mod capability_missing;
 mod config_invalid;
 mod double_bos;
@@ -179,6 +180,17 @@ pub struct BaselineTemplate {
 pub struct RuleOptions {
     /// Capabilities every template must have (`require = [...]` in the config).
     pub require: Vec<String>,
+}
+
+/// The file span of byte range `range` of a template's text (templates in
+/// JSON strings are mapped back through their offset map).
+pub(crate) fn template_span(template: &Template, range: std::ops::Range<usize>) -> Span {
+    let start = range.start.min(template.text.len());
+    let end = range.end.clamp(start, template.text.len());
+    Span::new(
+        template.offsets.to_file(start),
+        template.offsets.to_file(end),
+    )
 }
 
 /// Findings about a folder as a whole (its files, not one template).

@@ -1,19 +1,114 @@
-//! `template-drift`: The template renders differently from the baseline's.
+//! `template-drift`: the template renders differently from the baseline's.
 //!
-//! NOT YET IMPLEMENTED: a placeholder owned by the rule's issue.
+//! The seed's "check the configuration before and after fine-tuning": with
+//! `--baseline DIR`, each template is compared with the baseline's template
+//! of the same name. Text differences alone do not matter (whitespace
+//! control, renamed variables); only renders do. The first probe whose render
+//! differs is reported with a unified diff of the two renders.
 
-use super::RuleDocs;
-use super::TemplateContext;
+use similar::TextDiff;
+
+use super::{template_span, BaselineTemplate, RuleDocs, TemplateContext};
 use crate::finding::Finding;
+use crate::probes::RenderedProbe;
+use crate::rules::Rule;
 
 pub(super) const DOCS: RuleDocs = RuleDocs {
     summary: "The template renders differently from the baseline's.",
-    what_it_does: "",
-    why_bad: "",
-    example: "",
-    how_to_fix: "",
+    what_it_does: "
+With `--baseline DIR` (a base model folder, or a tree of folders matched by relative
+path), compares each chat template with the baseline's template of the same name. When
+the texts differ, both are rendered on every probe conversation, with and without a
+generation prompt; the first probe whose renders differ is reported with a unified
+diff of the two prompts. Templates that differ only in text but render identically are
+fine.
+",
+    why_bad: "
+A fine-tune should answer in the format its base model was trained on. Fine-tuning
+scripts and tokenizer round trips silently replace chat templates — a training-only
+template without a generation prompt, a changed system prompt, a lost think block —
+and the checkpoint then prompts differently from what the model learned, degrading
+every answer without an error anywhere.
+",
+    example: "
+    chat-template-lint check --baseline base-model/ finetuned/
+
+The fine-tune's template no longer emits the generation prompt; the render of `[user]`
+with `add_generation_prompt=True` differs from the base model's:
+
+    -<|begin_of_text|><|start_header_id|>user<|end_header_id|>
+    +<|begin_of_text|><|start_header_id|>user<|end_header_id|>
+    …
+",
+    how_to_fix: "
+Copy the baseline's template back (or save the tokenizer from the base model), unless
+the change is intended; then update the baseline in the same commit so the change is
+reviewed.
+",
 };
 
-pub(super) fn check(_ctx: &TemplateContext<'_>) -> Vec<Finding> {
-    Vec::new()
+pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
+    let Some(base) = ctx.baseline else {
+        return Vec::new();
+    };
+    let t = ctx.template;
+    if base.text == t.text {
+        return Vec::new();
+    }
+    let Some((ours, theirs)) = first_difference(&ctx.renders.items, base) else {
+        return Vec::new();
+    };
+    let probe = ours.probe.name;
+    let gen = if ours.add_generation_prompt {
+        "True"
+    } else {
+        "False"
+    };
+    let ours_text = shown(&ours.result);
+    let theirs_text = shown(&theirs.result);
+    let diff = TextDiff::from_lines(&theirs_text, &ours_text)
+        .unified_diff()
+        .context_radius(3)
+        .header(&base.origin, &t.path)
+        .to_string();
+    vec![Finding::new(
+        Rule::TemplateDrift,
+        &t.path,
+        format!(
+            "template renders differently from the baseline `{}` on probe `{probe}` (add_generation_prompt={gen})",
+            base.origin
+        ),
+    )
+    .with_span(template_span(t, 0..0))
+    .with_template(&t.name)
+    .with_probe(probe)
+    .with_detail(diff)
+    .with_help("restore the baseline's template, or update the baseline if the change is intended")]
+}
+
+/// The first render (in probe order) whose result differs from the
+/// baseline's, with the baseline's render of the same probe.
+fn first_difference<'a>(
+    ours: &'a [RenderedProbe],
+    base: &'a BaselineTemplate,
+) -> Option<(&'a RenderedProbe, &'a RenderedProbe)> {
+    ours.iter().find_map(|o| {
+        let b = base.renders.items.iter().find(|b| {
+            b.probe.name == o.probe.name && b.add_generation_prompt == o.add_generation_prompt
+        })?;
+        let same = match (&o.result, &b.result) {
+            (Ok(x), Ok(y)) => x == y,
+            (Err(x), Err(y)) => x.kind == y.kind,
+            (Ok(_), Err(_)) | (Err(_), Ok(_)) => false,
+        };
+        (!same).then_some((o, b))
+    })
+}
+
+/// A render as diffable text: the prompt, or the error in its place.
+fn shown(result: &Result<String, crate::render::RenderError>) -> String {
+    match result {
+        Ok(s) => s.clone(),
+        Err(e) => format!("(render failed: {})\n", e.message),
+    }
 }

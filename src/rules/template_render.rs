@@ -1,19 +1,96 @@
-//! `template-render`: The chat template fails on a basic conversation.
+//! `template-render`: the chat template fails on a basic conversation.
 //!
-//! NOT YET IMPLEMENTED: a placeholder owned by the rule's issue.
+//! Only the basic probes count (a user message; a user/assistant pair), each
+//! with and without a generation prompt. A template's own
+//! `raise_exception(...)` is a declared limit (Gemma rejecting a system role)
+//! and never reported; running past the engine's fuel or output bound (an
+//! endless loop, gigabytes of output) is.
 
-use super::RuleDocs;
-use super::TemplateContext;
+use super::template_syntax::locate;
+use super::{template_span, RuleDocs, TemplateContext};
 use crate::finding::Finding;
+use crate::probes::RenderedProbe;
+use crate::render::{RenderError, RenderErrorKind};
+use crate::rules::Rule;
 
 pub(super) const DOCS: RuleDocs = RuleDocs {
     summary: "The chat template fails on a basic conversation.",
-    what_it_does: "",
-    why_bad: "",
-    example: "",
-    how_to_fix: "",
+    what_it_does: "
+Renders the basic conversations every chat template must handle — a single user
+message, and a user message followed by an assistant answer — with
+`add_generation_prompt` false and true, and reports the first render that fails. A
+failure the template raises itself with `raise_exception(...)` is a deliberate limit
+and is not reported. A render that runs too long or produces too much output (an
+endless loop, a runaway string) is reported.
+",
+    why_bad: "
+If the simplest conversation fails, every chat request and every training sample
+fails: `apply_chat_template` raises (`UndefinedError`, `TypeError`, …) and serving
+stacks return an error instead of an answer. A template that never finishes hangs the
+tokenizer call of whoever loads the model.
+",
+    example: "
+    {% for message in messages %}
+    {{ message['content'].text }}
+    {% endfor %}
+
+`message['content']` is a string, so `.text` is undefined and printing an attribute of
+it fails on the first message.
+",
+    how_to_fix: "
+Render the probe yourself (`chat-template-lint render PATH --add-generation-prompt`)
+to see the error, and make the template handle plain string content. If the template
+must reject an input, say so with `raise_exception('...')`.
+",
 };
 
-pub(super) fn check(_ctx: &TemplateContext<'_>) -> Vec<Finding> {
-    Vec::new()
+pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
+    let Some((rendered, err)) = ctx
+        .renders
+        .items
+        .iter()
+        .filter(|r| r.probe.basic)
+        .find_map(|r| failure(r).map(|e| (r, e)))
+    else {
+        return Vec::new();
+    };
+    let t = ctx.template;
+    let (range, line) = locate(&t.text, err.range.clone(), err.line);
+    let what = match err.kind {
+        RenderErrorKind::LimitExceeded => "runs past the render limits",
+        RenderErrorKind::Raised | RenderErrorKind::Failed => "fails",
+    };
+    let help = match err.kind {
+        RenderErrorKind::LimitExceeded => {
+            "look for a loop that never ends or output that grows without bound near this line"
+        }
+        RenderErrorKind::Raised | RenderErrorKind::Failed => {
+            "make the template handle this basic conversation; reject unsupported input with `raise_exception('...')`"
+        }
+    };
+    vec![Finding::new(
+        Rule::TemplateRender,
+        &t.path,
+        format!(
+            "template {what} on probe `{}` (add_generation_prompt={}): {} (line {line} of the template)",
+            rendered.probe.name,
+            if rendered.add_generation_prompt { "True" } else { "False" },
+            err.message
+        ),
+    )
+    .with_span(template_span(t, range))
+    .with_template(&t.name)
+    .with_probe(rendered.probe.name)
+    .with_help(help)]
+}
+
+/// The error of a render that counts as a failure.
+fn failure(r: &RenderedProbe) -> Option<&RenderError> {
+    match &r.result {
+        Ok(_) => None,
+        Err(e) => match e.kind {
+            RenderErrorKind::Raised => None,
+            RenderErrorKind::Failed | RenderErrorKind::LimitExceeded => Some(e),
+        },
+    }
 }
