@@ -63,7 +63,7 @@ impl Anatomy {
     /// user turn (`[INST] … [/INST]`).
     pub fn header(&self) -> &str {
         let k = common_prefix_len(&self.user_tail, &self.between);
-        &self.between[k..]
+        &self.between[token_start(&self.between, k)..]
     }
 
     /// Whether the header holds anything but whitespace.
@@ -75,9 +75,32 @@ impl Anatomy {
     /// answer (the longest common suffix of "after the answer" and "before
     /// the answer"): a dangling assistant header when it is not blank.
     pub fn dangling_header(&self) -> &str {
-        let k = common_suffix_len(&self.after_assistant, &self.between);
-        &self.after_assistant[self.after_assistant.len() - k..]
+        let after = &self.after_assistant;
+        let k = common_suffix_len(after, &self.between);
+        &after[token_end(after, after.len() - k)..]
     }
+}
+
+/// Special tokens are bracketed (`<|eot_id|>`, `<｜Assistant｜>`, `[INST]`);
+/// a common prefix may end inside one (`<|end|>\n<` of `</s>` and
+/// `<|assistant|>`). Move such a cut back to where the token opens.
+fn token_start(s: &str, at: usize) -> usize {
+    let before = &s[..at];
+    match before.rfind(['<', '[']) {
+        Some(open) if !before[open..].contains(['>', ']']) => open,
+        _ => at,
+    }
+}
+
+/// Like `token_start`, for a common suffix starting at `at`: a cut inside a
+/// bracketed token moves forward past its end (`｜>` of two different tokens).
+fn token_end(s: &str, at: usize) -> usize {
+    if token_start(s, at) == at {
+        return at;
+    }
+    s[at..]
+        .find(['>', ']'])
+        .map_or(s.len(), |close| at + close + 1)
 }
 
 /// The text after the first `a` in `hay` and before the next `b`.
@@ -163,6 +186,16 @@ mod tests {
             "<|user|>\nU<|end|>\n<|assistant|>\nA<|end|>\n</s>",
         );
         assert_eq!(a.header(), "<|assistant|>\n");
+    }
+
+    #[test]
+    fn cuts_do_not_split_special_tokens() {
+        assert_eq!(token_start("<|end|>\n<|assistant|>", 9), 8);
+        assert_eq!(token_start("<|end|>\n<|assistant|>", 8), 8);
+        let s = "<｜end▁of▁sentence｜>";
+        let cut = s.len() - "｜>".len();
+        assert_eq!(token_end(s, cut), s.len());
+        assert_eq!(token_end(s, 0), 0);
     }
 
     #[test]
