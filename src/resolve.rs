@@ -131,12 +131,17 @@ impl Report {
 
     /// Whether the run fails under the report's `fail_on` policy.
     pub fn failed(&self) -> bool {
-        let threshold = match self.fail_on {
-            FailOn::Error => Severity::Error,
-            FailOn::Warning => Severity::Warning,
-            FailOn::Never => return false,
-        };
-        self.findings.iter().any(|f| f.severity >= threshold)
+        self.fail_on != FailOn::Never && self.findings.iter().any(|f| self.fails(f))
+    }
+
+    /// Whether `finding` is one that fails the run. Error findings always
+    /// count for reports (JUnit failures) even under `fail-on = "never"`,
+    /// which only changes the exit code.
+    pub fn fails(&self, finding: &Finding) -> bool {
+        match self.fail_on {
+            FailOn::Error | FailOn::Never => finding.severity == Severity::Error,
+            FailOn::Warning => finding.severity >= Severity::Warning,
+        }
     }
 }
 

@@ -1,50 +1,176 @@
-//! `--junit FILE`: JUnit XML, one testsuite per model folder.
+//! `--junit FILE`: JUnit XML for CI dashboards.
 //!
-//! NOTE: first version; passing testcases per template × rule are issue 4.
+//! One `testsuite` per model folder; one `testcase` per template × rule that
+//! ran — passing ones too, so a dashboard shows what was checked — with
+//! `classname` (the folder), `name` (`rule (template)`), `file` and `line`.
+//! Findings that fail the run (errors; warnings too under `fail-on =
+//! "warning"`) are `failure`s with message and details; the others are listed
+//! in the case's `system-out`. Findings about a folder rather than one
+//! template get a case per rule.
+//!
+//! Written with `quick-junit` (cargo-nextest's writer): it escapes through
+//! quick-xml and drops C0 control characters. We additionally show every
+//! character XML 1.0 cannot carry (controls, U+FFFE/U+FFFF) as a visible
+//! `\u{…}` escape before it gets there, so the file is always valid XML.
 
 use std::io::Write;
 
 use anyhow::Result;
 use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
 
-use super::position;
-use crate::finding::Severity;
-use crate::resolve::Report;
+use super::{position, text::sanitize};
+use crate::finding::Finding;
+use crate::resolve::{CheckedModel, Report};
+
+/// Text XML 1.0 can hold: other characters shown as `\u{…}` (TAB, LF, CR kept).
+pub fn xml_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let ok = matches!(c, '\t' | '\n' | '\r')
+            || (!c.is_control() && !matches!(c, '\u{FFFE}' | '\u{FFFF}'));
+        if ok {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    out
+}
+
+/// The model folder a finding belongs to: the deepest folder containing its file.
+fn owner<'a>(report: &'a Report, f: &Finding) -> Option<&'a CheckedModel> {
+    report
+        .models
+        .iter()
+        .filter(|m| m.rel_dir == "." || f.path.starts_with(&format!("{}/", m.rel_dir)))
+        .max_by_key(|m| if m.rel_dir == "." { 0 } else { m.rel_dir.len() })
+}
+
+fn describe(report: &Report, f: &Finding) -> String {
+    let loc = match position(report, f) {
+        Some(p) => format!("{}:{}:{}", f.path, p.line, p.column),
+        None => f.path.clone(),
+    };
+    let mut s = format!(
+        "{loc}: {}[{}] {}",
+        f.severity.as_str(),
+        f.rule.id(),
+        f.message
+    );
+    if let Some(probe) = &f.probe {
+        s.push_str(&format!("\nprobe: {probe}"));
+    }
+    if let Some(help) = &f.help {
+        s.push_str(&format!("\nhelp: {help}"));
+    }
+    if let Some(detail) = &f.detail {
+        s.push('\n');
+        s.push_str(detail);
+    }
+    s
+}
+
+fn case(
+    report: &Report,
+    classname: &str,
+    name: String,
+    file: &str,
+    line: usize,
+    findings: &[&Finding],
+) -> TestCase {
+    let failing: Vec<&&Finding> = findings.iter().filter(|f| report.fails(f)).collect();
+    let status = match failing.first() {
+        Some(first) => {
+            let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            st.set_message(xml_text(&sanitize(&first.message)));
+            st.set_type(first.rule.id());
+            let details: Vec<String> = failing.iter().map(|f| describe(report, f)).collect();
+            st.set_description(xml_text(&details.join("\n\n")));
+            st
+        }
+        None => TestCaseStatus::success(),
+    };
+    let mut tc = TestCase::new(xml_text(&name), status);
+    tc.set_classname(xml_text(classname));
+    let line = findings
+        .iter()
+        .find_map(|f| position(report, f).map(|p| p.line))
+        .unwrap_or(line);
+    tc.extra.insert("file".into(), xml_text(file).into());
+    tc.extra.insert("line".into(), line.to_string().into());
+    let others: Vec<String> = findings
+        .iter()
+        .filter(|f| !report.fails(f))
+        .map(|f| describe(report, f))
+        .collect();
+    if !others.is_empty() {
+        tc.set_system_out(xml_text(&others.join("\n\n")));
+    }
+    tc
+}
 
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
     let mut jr = JReport::new("chat-template-lint");
+    let mut placed = vec![false; report.findings.len()];
     for model in &report.models {
-        let mut suite = TestSuite::new(model.rel_dir.clone());
-        for f in report
+        let mut suite = TestSuite::new(xml_text(&model.rel_dir));
+        let mine: Vec<(usize, &Finding)> = report
             .findings
             .iter()
-            .filter(|f| in_dir(&f.path, &model.rel_dir))
-        {
-            let mut status = TestCaseStatus::non_success(match f.severity {
-                Severity::Error => NonSuccessKind::Failure,
-                Severity::Warning | Severity::Info => NonSuccessKind::Error,
-            });
-            status.set_message(f.message.clone());
-            let mut case = TestCase::new(
-                format!("{}:{}", f.template.as_deref().unwrap_or("-"), f.rule.id()),
-                status,
-            );
-            case.set_classname(model.rel_dir.clone());
-            if let Some(p) = position(report, f) {
-                case.extra.insert("line".into(), p.line.to_string().into());
+            .enumerate()
+            .filter(|(_, f)| owner(report, f).is_some_and(|m| std::ptr::eq(m, model)))
+            .collect();
+        for t in &model.templates {
+            for rule in &report.rules {
+                let mut fs = Vec::new();
+                for (i, f) in &mine {
+                    if f.rule == *rule && f.template.as_deref() == Some(&t.name) {
+                        placed[*i] = true;
+                        fs.push(*f);
+                    }
+                }
+                let name = format!("{} ({})", rule.id(), t.name);
+                suite.add_test_case(case(report, &model.rel_dir, name, &t.path, t.line, &fs));
             }
-            case.extra.insert("file".into(), f.path.clone().into());
-            suite.add_test_case(case);
+        }
+        // Findings about the folder (or a template name no longer listed).
+        for rule in &report.rules {
+            let mut fs = Vec::new();
+            for (i, f) in &mine {
+                if f.rule == *rule && !placed[*i] {
+                    placed[*i] = true;
+                    fs.push(*f);
+                }
+            }
+            if let Some(first) = fs.first() {
+                let name = rule.id().to_string();
+                suite.add_test_case(case(report, &model.rel_dir, name, &first.path, 1, &fs));
+            }
+        }
+        jr.add_test_suite(suite);
+    }
+    // Findings outside every checked folder (e.g. about a baseline): one suite.
+    let rest: Vec<&Finding> = report
+        .findings
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !placed[*i])
+        .map(|(_, f)| f)
+        .collect();
+    if !rest.is_empty() {
+        let mut suite = TestSuite::new("(other)");
+        for f in rest {
+            suite.add_test_case(case(
+                report,
+                "(other)",
+                f.rule.id().into(),
+                &f.path,
+                1,
+                &[f],
+            ));
         }
         jr.add_test_suite(suite);
     }
     jr.serialize(&mut *out)?;
     Ok(())
-}
-
-fn in_dir(path: &str, dir: &str) -> bool {
-    dir == "." && !path.contains('/')
-        || path
-            .strip_prefix(dir)
-            .is_some_and(|rest| rest.starts_with('/') && !rest[1..].contains('/'))
 }

@@ -14,6 +14,8 @@ pub mod guard;
 pub mod json;
 mod junit;
 pub mod location;
+pub mod sarif;
+pub mod summary;
 pub mod text;
 
 /// The format of the main output (stdout).
@@ -82,10 +84,33 @@ impl Sinks {
 /// Write the report to every sink: the files first (so the annotations can
 /// point at them), then the main output to `out`.
 pub fn emit_all(report: &Report, sinks: &Sinks, out: &mut dyn Write) -> Result<()> {
+    let create = |path: &PathBuf| {
+        std::fs::File::create(path)
+            .map(std::io::BufWriter::new)
+            .with_context(|| format!("cannot write `{}`", path.display()))
+    };
+    let mut links = Vec::new();
     if let Some(path) = &sinks.junit {
-        let mut file = std::fs::File::create(path)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        let mut file = create(path)?;
         write_junit(report, &mut file)?;
+        file.flush()?;
+        links.push(format!("JUnit `{}`", path.display()));
+    }
+    if let Some(path) = &sinks.sarif {
+        let mut file = create(path)?;
+        sarif::write(report, &mut file)?;
+        file.flush()?;
+        links.push(format!("SARIF `{}`", path.display()));
+    }
+    if let Some(path) = &sinks.step_summary {
+        let existing = std::fs::metadata(path).map_or(0, |m| m.len() as usize);
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot append to `{}`", path.display()))?;
+        let links: Vec<String> = links.iter().map(|l| summary::cell(l)).collect();
+        summary::write(report, existing, &links, &mut file)?;
     }
     emit(report, sinks, out)
 }
@@ -103,9 +128,14 @@ pub fn emit(report: &Report, sinks: &Sinks, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-/// Write the JUnit XML file.
+/// Write JUnit XML.
 pub fn write_junit(report: &Report, out: &mut dyn Write) -> Result<()> {
     junit::write(report, out)
+}
+
+/// Write a SARIF 2.1.0 log.
+pub fn write_sarif(report: &Report, out: &mut dyn Write) -> Result<()> {
+    sarif::write(report, out)
 }
 
 /// Print a failure of the tool itself (exit 2) on stderr. Under GitHub

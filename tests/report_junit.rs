@@ -1,0 +1,156 @@
+//! JUnit XML: a suite per model folder, a case per template × rule (passing
+//! ones too), failures for error findings, and always valid XML — checked by
+//! parsing with a strict XML 1.0 parser (roxmltree).
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use chat_template_lint::finding::Severity;
+use chat_template_lint::report::write_junit;
+use chat_template_lint::resolve::Report;
+use chat_template_lint::rules::Rule;
+use common::*;
+
+fn xml(report: &Report) -> String {
+    let mut buf = Vec::new();
+    write_junit(report, &mut buf).unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+fn hostile_xml_report() -> Report {
+    let mut r = hostile_report();
+    // Characters XML 1.0 cannot carry, ANSI escapes, and a CDATA terminator.
+    r.findings[0].message = "bad \u{0}\u{1b}[31m red \u{FFFF}\u{FFFE} ]]> <&> \"'".into();
+    r.findings[0].detail = Some("line\u{b}two ]]>".into());
+    r
+}
+
+#[test]
+fn always_valid_xml_with_the_right_shape() {
+    let report = hostile_xml_report();
+    let text = xml(&report);
+    let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let suites: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 2);
+    assert_eq!(suites[0].attribute("name"), Some("::error::top"));
+    assert_eq!(suites[1].attribute("name"), Some("m%25 ,x:y/::error::dir"));
+
+    fn cases<'a, 'i>(s: &roxmltree::Node<'a, 'i>) -> Vec<roxmltree::Node<'a, 'i>> {
+        s.children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect()
+    }
+    let n = Rule::ALL.len();
+    // One template × every rule, plus the folder-level double-bos finding.
+    assert_eq!(cases(&suites[0]).len(), n + 1);
+    // Two templates × every rule, plus the folder-level template-missing finding.
+    assert_eq!(cases(&suites[1]).len(), 2 * n + 1);
+
+    let failing: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .collect();
+    assert_eq!(failing.len(), 1, "only the error finding fails");
+    let case = failing[0].parent().unwrap();
+    assert_eq!(
+        case.attribute("name"),
+        Some("template-syntax (tool_use,::x)")
+    );
+    assert_eq!(case.attribute("classname"), Some("m%25 ,x:y/::error::dir"));
+    assert_eq!(case.attribute("file"), Some(HOSTILE_PATH));
+    assert_eq!(case.attribute("line"), Some("3"));
+    let msg = failing[0].attribute("message").unwrap();
+    assert!(msg.contains("]]> <&>"), "{msg}");
+    assert!(msg.contains("\\u{ffff}"), "{msg}");
+    let details = failing[0].text().unwrap_or("");
+    assert!(details.contains("help: fix it"), "{details}");
+
+    // Passing cases carry file and line too.
+    let passing = cases(&suites[0])
+        .into_iter()
+        .find(|c| c.attribute("name") == Some("template-render (default)"))
+        .unwrap();
+    assert_eq!(
+        passing.attribute("file"),
+        Some("::error::top/chat_template.jinja")
+    );
+    assert_eq!(passing.attribute("line"), Some("1"));
+    assert!(passing.children().all(|c| !c.has_tag_name("failure")));
+
+    // The warning is reported, not failed.
+    let warn = cases(&suites[1])
+        .into_iter()
+        .find(|c| c.attribute("name") == Some("template-missing"))
+        .unwrap();
+    let out = warn
+        .children()
+        .find(|c| c.has_tag_name("system-out"))
+        .unwrap();
+    assert!(out.text().unwrap().contains("warning[template-missing]"));
+}
+
+#[test]
+fn fail_on_warning_turns_warnings_into_failures() {
+    let mut report = hostile_report();
+    report.fail_on = chat_template_lint::resolve::FailOn::Warning;
+    let text = xml(&report);
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let failures = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .count();
+    assert_eq!(failures, 2);
+}
+
+#[test]
+fn only_rules_that_ran_get_cases() {
+    let mut report = hostile_report();
+    report.rules = vec![Rule::TemplateSyntax, Rule::TemplateRender];
+    report.findings.retain(|f| f.severity == Severity::Error);
+    let text = xml(&report);
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let cases = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    assert_eq!(cases, 2 + 4);
+}
+
+/// File names that are not UTF-8 (Unix only) still give valid XML.
+#[cfg(unix)]
+#[test]
+fn invalid_utf8_file_names_via_the_binary() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir
+        .path()
+        .join(std::ffi::OsStr::from_bytes(b"m\xff\xfe]]>\x01"));
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("tokenizer_config.json"), "{\"chat_template\": 3").unwrap();
+    let out = dir.path().join("junit.xml");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_chat-template-lint"))
+        .args(["check", "--format", "json", "--junit"])
+        .arg(&out)
+        .current_dir(dir.path())
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .count(),
+        1
+    );
+}

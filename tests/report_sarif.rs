@@ -1,0 +1,181 @@
+//! SARIF 2.1.0: validated against the official OASIS JSON schema, offline.
+//!
+//! The schema is not vendored here (OASIS publishes it under its own terms,
+//! not an open-source licence). It comes from the `serde-sarif` dev-dependency,
+//! whose crate on crates.io ships an unmodified copy as `src/schema.json`;
+//! cargo has it on disk once dependencies are fetched, so nothing is
+//! downloaded while the tests run. `cargo metadata --offline` tells us where.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use chat_template_lint::report::{sarif, write_sarif};
+use chat_template_lint::resolve::Report;
+use common::*;
+use serde_json::Value;
+
+fn schema_path() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args(["metadata", "--offline", "--format-version", "1"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pkg = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "serde-sarif")
+        .expect("serde-sarif is a dev-dependency");
+    let manifest = PathBuf::from(pkg["manifest_path"].as_str().unwrap());
+    manifest.parent().unwrap().join("src/schema.json")
+}
+
+/// The pattern the official file uses for `language` properties. Its stray
+/// `]` is a literal in ECMA-262 regexes; the Rust meta-schema check rejects
+/// it, so it is given in its escaped, equivalent form.
+const LANGUAGE_PATTERN: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+
+fn escape_language_patterns(v: &mut Value) -> usize {
+    match v {
+        Value::Object(map) => {
+            let mut n = 0;
+            for (k, child) in map.iter_mut() {
+                if k == "pattern" && *child == LANGUAGE_PATTERN {
+                    *child = Value::from(LANGUAGE_PATTERN.replace("}]?", "}\\]?"));
+                    n += 1;
+                } else {
+                    n += escape_language_patterns(child);
+                }
+            }
+            n
+        }
+        Value::Array(items) => items.iter_mut().map(escape_language_patterns).sum(),
+        _ => 0,
+    }
+}
+
+/// A validator with format checks on (`uri-reference`, …).
+fn validator(schema: &Value) -> jsonschema::Validator {
+    let mut schema = schema.clone();
+    assert!(escape_language_patterns(&mut schema) > 0);
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap()
+}
+
+fn validate(log: &Value) {
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path()).unwrap()).unwrap();
+    assert_eq!(
+        schema["$id"],
+        "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json"
+    );
+    let validator = validator(&schema);
+    let errors: Vec<String> = validator
+        .iter_errors(log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+fn log_of(report: &Report) -> Value {
+    let mut buf = Vec::new();
+    write_sarif(report, &mut buf).unwrap();
+    serde_json::from_slice(&buf).unwrap()
+}
+
+#[test]
+fn hostile_report_is_valid_sarif() {
+    let log = log_of(&hostile_report());
+    validate(&log);
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), chat_template_lint::rules::Rule::ALL.len());
+    for r in rules {
+        assert!(!r["help"]["text"].as_str().unwrap().is_empty(), "{r}");
+    }
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    let first = &results[0];
+    assert_eq!(first["ruleId"], "template-syntax");
+    assert_eq!(first["level"], "error");
+    let idx = first["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[idx]["id"], "template-syntax");
+    let loc = &first["locations"][0]["physicalLocation"];
+    assert_eq!(loc["region"]["startLine"], 3);
+    assert_eq!(loc["region"]["startColumn"], 3);
+    assert_eq!(
+        loc["artifactLocation"]["uri"],
+        "m%2525%20%2Cx%3Ay/%3A%3Aerror%3A%3Adir/tokenizer_config.json"
+    );
+    assert!(first["message"]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("bad: 50% ok"));
+    // File-level findings point at line 1; info is a note.
+    assert_eq!(
+        results[1]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        1
+    );
+    assert_eq!(results[2]["level"], "note");
+}
+
+#[test]
+fn validation_catches_a_broken_log() {
+    // The check itself can fail: a result without a message is not SARIF.
+    let mut log = log_of(&hostile_report());
+    log["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path()).unwrap()).unwrap();
+    assert!(!validator(&schema).is_valid(&log));
+}
+
+#[test]
+fn empty_run_is_valid() {
+    let mut r = hostile_report();
+    r.findings.clear();
+    validate(&log_of(&r));
+}
+
+#[test]
+fn uri_encoding_keeps_paths_whole() {
+    assert_eq!(sarif::uri_path("a b/é#?.json"), "a%20b/%C3%A9%23%3F.json");
+    assert_eq!(
+        sarif::uri_path("models/x_1-2.~/t.jinja"),
+        "models/x_1-2.~/t.jinja"
+    );
+}
+
+#[test]
+fn the_binary_writes_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("m");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::write(m.join("tokenizer_config.json"), "{").unwrap();
+    let out = dir.path().join("out.sarif");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_chat-template-lint"))
+        .args(["check", "--no-config", "--format", "json", "--sarif"])
+        .arg(&out)
+        .current_dir(dir.path())
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    validate(&log);
+    assert_eq!(log["runs"][0]["results"][0]["ruleId"], "config-invalid");
+}
