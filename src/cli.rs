@@ -50,7 +50,7 @@ pub struct CheckArgs {
     /// Ignore config files.
     #[arg(long)]
     pub no_config: bool,
-    /// Only look at files matching GLOB (repeatable).
+    /// Look at files matching GLOB instead of the default template/config names (repeatable; see README).
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
     /// Skip files and folders matching GLOB (repeatable).

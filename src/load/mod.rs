@@ -12,7 +12,7 @@ use crate::finding::Finding;
 
 mod offsets;
 
-pub use offsets::OffsetMap;
+pub use offsets::{decode_string, DecodedString, OffsetMap};
 
 /// Which file a template came from. Order = transformers 5.x precedence:
 /// `chat_template.jinja` / `additional_chat_templates/*.jinja` win over the
@@ -91,6 +91,9 @@ pub struct LoadedModel {
     pub dir: PathBuf,
     /// The folder relative to the scan root, `/`-separated (`.` for the root).
     pub rel_dir: String,
+    /// A loose template file checked on its own (`dir` and `rel_dir` are then
+    /// the file), not a model folder.
+    pub loose: bool,
     /// The templates transformers would use, in precedence order, one per name.
     pub templates: Vec<Template>,
     /// Templates in lower-precedence sources that transformers ignores because
@@ -110,7 +113,10 @@ pub struct LoadedModel {
     pub findings: Vec<Finding>,
 }
 
+mod folder;
+mod json;
 mod read;
 mod tokenizer;
 
-pub use read::load;
+pub use folder::{load, SPECIAL_TOKEN_KEYS};
+pub use read::MAX_FILE_BYTES;

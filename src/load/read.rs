@@ -1,219 +1,171 @@
-//! Reading one model folder into a `LoadedModel`.
-//!
-//! NOTE: first working version (happy path). Hardening (LFS pointers, huge
-//! files, non-UTF-8, exact JSON offset maps) is issue 2 §1/§5.
+//! Reading files safely: every way a file can be unusable (missing bytes,
+//! too large, not UTF-8, empty, a Git LFS pointer, not JSON) becomes a
+//! `config-invalid` finding with a span, never a panic or an abort.
 
+use std::io::Read;
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::{LoadedModel, OffsetMap, Origin, SourceFile, Template};
-use crate::discover::{join_rel, ModelDir};
-use crate::finding::Finding;
+use super::json::offset_of;
+use super::{LoadedModel, SourceFile};
+use crate::discover::join_rel;
+use crate::finding::{Finding, Span};
 use crate::rules::Rule;
 
-/// The special-token keys transformers passes to templates, in its order.
-pub const SPECIAL_TOKEN_KEYS: [&str; 7] = [
-    "bos_token",
-    "eos_token",
-    "unk_token",
-    "sep_token",
-    "pad_token",
-    "cls_token",
-    "mask_token",
-];
+/// Files larger than this are not read. The largest real tokenizer_config.json
+/// we know is a few MB (Gemma's, 1.2 MB); templates are kilobytes. The cap
+/// keeps a stray multi-GB file (or a device node) from exhausting memory.
+pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
-pub fn load(md: &ModelDir) -> LoadedModel {
-    let mut model = LoadedModel {
-        dir: md.dir.clone(),
-        rel_dir: md.rel_dir.clone(),
-        ..LoadedModel::default()
+/// First line of a Git LFS pointer file (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md).
+const LFS_POINTER: &str = "version https://git-lfs.github.com/spec/v1";
+
+/// A file's text, read into `model.sources`.
+pub struct Text {
+    pub text: String,
+    /// Relative to the scan root, `/`-separated.
+    pub path: String,
+}
+
+/// Read `path` (shown as `display`) as UTF-8 text. `None` (with a finding
+/// when the file exists but is unusable) when there is nothing to use.
+pub fn read_text(model: &mut LoadedModel, path: &Path, display: &str) -> Option<Text> {
+    let bad = |msg: String| Finding::new(Rule::ConfigInvalid, display, msg);
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            model
+                .findings
+                .push(bad(format!("cannot read `{display}`: {e}")));
+            return None;
+        }
     };
-    let mut candidates: Vec<Template> = Vec::new();
-
-    if let Some(text) = read_text(&mut model, "chat_template.jinja") {
-        candidates.push(template(
-            "default",
-            text,
-            Origin::JinjaFile,
-            &model,
-            "chat_template.jinja",
-        ));
-    }
-    let extra = md.dir.join("additional_chat_templates");
-    if let Ok(entries) = std::fs::read_dir(&extra) {
-        let mut names: Vec<String> = entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".jinja"))
-            .collect();
-        names.sort();
-        for name in names {
-            let rel = format!("additional_chat_templates/{name}");
-            if let Some(text) = read_text(&mut model, &rel) {
-                let tname = name.trim_end_matches(".jinja").to_string();
-                candidates.push(template(
-                    &tname,
-                    text,
-                    Origin::AdditionalJinja,
-                    &model,
-                    &rel,
-                ));
-            }
-        }
-    }
-    if let Some(json) = read_json(&mut model, "chat_template.json") {
-        if let Some(v) = json.get("chat_template") {
-            collect_key(
-                &mut model,
-                &mut candidates,
-                v,
-                Origin::ChatTemplateJson,
-                "chat_template.json",
-            );
-        }
-    }
-    if let Some(json) = read_json(&mut model, "tokenizer_config.json") {
-        model.has_tokenizer_config = true;
-        model.tokenizer_config_path = Some(join_rel(&model.rel_dir, "tokenizer_config.json"));
-        for key in SPECIAL_TOKEN_KEYS {
-            if let Some(tok) = json.get(key).and_then(token_content) {
-                model.special_tokens.insert(key.to_string(), tok);
-            }
-        }
-        model.tokenizer = super::tokenizer::read_tokenizer_info(&md.dir, Some(&json));
-        if let Some(v) = json.get("chat_template") {
-            collect_key(
-                &mut model,
-                &mut candidates,
-                v,
-                Origin::TokenizerConfig,
-                "tokenizer_config.json",
-            );
-        }
-    }
-
-    // Precedence: the first source (in Origin order) defining a name wins.
-    candidates.sort_by_key(|t| t.origin);
-    for t in candidates {
-        if model.templates.iter().any(|k| k.name == t.name) {
-            model.shadowed.push(t);
-        } else {
-            model.templates.push(t);
-        }
-    }
-    model
-}
-
-fn template(name: &str, text: String, origin: Origin, model: &LoadedModel, rel: &str) -> Template {
-    Template {
-        name: name.to_string(),
-        text,
-        origin,
-        path: join_rel(&model.rel_dir, rel),
-        offsets: OffsetMap::identity(),
-    }
-}
-
-fn token_content(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Object(o) => o.get("content").and_then(Value::as_str).map(str::to_string),
-        _ => None,
-    }
-}
-
-fn collect_key(
-    model: &mut LoadedModel,
-    out: &mut Vec<Template>,
-    v: &Value,
-    origin: Origin,
-    rel: &str,
-) {
-    let path = join_rel(&model.rel_dir, rel);
-    match v {
-        Value::String(s) => out.push(Template {
-            name: "default".into(),
-            text: s.clone(),
-            origin,
-            path,
-            offsets: OffsetMap::identity(),
-        }),
-        Value::Array(items) => {
-            for item in items {
-                let name = item.get("name").and_then(Value::as_str);
-                let text = item.get("template").and_then(Value::as_str);
-                match (name, text) {
-                    (Some(n), Some(t)) => out.push(Template {
-                        name: n.to_string(),
-                        text: t.to_string(),
-                        origin,
-                        path: path.clone(),
-                        offsets: OffsetMap::identity(),
-                    }),
-                    _ => model.findings.push(Finding::new(
-                        Rule::ConfigInvalid,
-                        path.clone(),
-                        "`chat_template` list entry is not a `{\"name\", \"template\"}` object",
-                    )),
-                }
-            }
-        }
-        Value::Null => {}
-        _ => model.findings.push(Finding::new(
-            Rule::ConfigInvalid,
-            path,
-            "`chat_template` must be a string or a list of `{\"name\", \"template\"}` objects",
-        )),
-    }
-}
-
-fn read_text(model: &mut LoadedModel, rel: &str) -> Option<String> {
-    let path = model.dir.join(rel);
-    if !Path::new(&path).is_file() {
+    if !meta.is_file() {
+        model.findings.push(
+            bad(format!("`{display}` is not a regular file")).with_help(
+                "transformers opens this name as a file; rename or remove what is there",
+            ),
+        );
         return None;
     }
-    let display = join_rel(&model.rel_dir, rel);
-    match std::fs::read(&path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => {
-                model.sources.push(SourceFile {
-                    path: display,
-                    text: text.clone(),
-                });
-                Some(text)
-            }
-            Err(_) => {
-                model.findings.push(Finding::new(
-                    Rule::ConfigInvalid,
-                    display,
-                    "file is not valid UTF-8",
-                ));
-                None
-            }
-        },
+    if meta.len() > MAX_FILE_BYTES {
+        model.findings.push(
+            bad(format!(
+                "`{display}` is {} MB, over the {} MB limit for config and template files; not read",
+                meta.len() / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ))
+            .with_help("a chat template or tokenizer config this large is almost certainly the wrong file"),
+        );
+        return None;
+    }
+    let mut bytes = Vec::new();
+    let read =
+        std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes));
+    if let Err(e) = read {
+        model
+            .findings
+            .push(bad(format!("cannot read `{display}`: {e}")));
+        return None;
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        model.findings.push(bad(format!(
+            "`{display}` grew past the size limit while being read"
+        )));
+        return None;
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
         Err(e) => {
-            model.findings.push(Finding::new(
+            let at = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            model.sources.push(SourceFile {
+                path: display.to_string(),
+                text: lossy,
+            });
+            model.findings.push(
+                bad(format!(
+                    "`{display}` is not valid UTF-8 (byte {at}); transformers reads it as UTF-8 and fails"
+                ))
+                .with_span(Span::new(at, at + 1))
+                .with_help("re-save the file as UTF-8"),
+            );
+            return None;
+        }
+    };
+    if text.starts_with(LFS_POINTER) {
+        model.sources.push(SourceFile {
+            path: display.to_string(),
+            text: text.clone(),
+        });
+        model.findings.push(
+            bad(format!(
+                "`{display}` is a Git LFS pointer, not the file itself"
+            ))
+            .with_span(Span::new(0, LFS_POINTER.len()))
+            .with_help(
+                "run `git lfs pull`, or check out with LFS (`lfs: true` in actions/checkout)",
+            ),
+        );
+        return None;
+    }
+    if text.trim().is_empty() {
+        model.findings.push(
+            bad(format!("`{display}` is empty"))
+                .with_help("an interrupted download or save leaves empty files; restore the file"),
+        );
+        return None;
+    }
+    model.sources.push(SourceFile {
+        path: display.to_string(),
+        text: text.clone(),
+    });
+    Some(Text {
+        text,
+        path: display.to_string(),
+    })
+}
+
+/// Read and parse a JSON file. Invalid JSON is a finding pointing at the
+/// error (serde_json's line and column, as a byte span).
+pub fn read_json(model: &mut LoadedModel, path: &Path, display: &str) -> Option<(Text, Value)> {
+    let text = read_text(model, path, display)?;
+    match serde_json::from_str::<Value>(&text.text) {
+        Ok(v) => Some((text, v)),
+        Err(e) => {
+            let at = offset_of(&text.text, e.line(), e.column());
+            let mut finding = Finding::new(
                 Rule::ConfigInvalid,
                 display,
-                format!("cannot read file: {e}"),
-            ));
+                format!("`{display}` is not valid JSON: {}", serde_error_text(&e)),
+            )
+            .with_span(Span::new(at, at + 1));
+            if text.text.starts_with('\u{feff}') {
+                finding = finding.with_help(
+                    "the file starts with a UTF-8 byte-order mark, which Python's `json` rejects; save it without one",
+                );
+            } else {
+                finding = finding.with_help("fix the JSON syntax at this position");
+            }
+            model.findings.push(finding);
             None
         }
     }
 }
 
-fn read_json(model: &mut LoadedModel, rel: &str) -> Option<Value> {
-    let text = read_text(model, rel)?;
-    match serde_json::from_str::<Value>(&text) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            model.findings.push(Finding::new(
-                Rule::ConfigInvalid,
-                join_rel(&model.rel_dir, rel),
-                format!("invalid JSON: {e}"),
-            ));
-            None
-        }
+/// serde_json's message without its trailing " at line L column C" (the
+/// report prints the position itself).
+fn serde_error_text(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    match full.rfind(" at line ") {
+        Some(i) => full[..i].to_string(),
+        None => full,
     }
+}
+
+/// `rel` inside the folder, for display.
+pub fn display_path(model: &LoadedModel, rel: &str) -> String {
+    join_rel(&model.rel_dir, rel)
 }

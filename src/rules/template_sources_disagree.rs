@@ -1,19 +1,161 @@
-//! `template-sources-disagree`: Two files in one folder hold different chat templates.
+//! `template-sources-disagree`: two sources in one folder hold different
+//! chat templates for the same name, or a template transformers ignores.
 //!
-//! NOT YET IMPLEMENTED: a placeholder owned by the rule's issue.
+//! Which runtime reads which source (verified in their code):
+//! - transformers 5.x `AutoTokenizer`: `chat_template.jinja` +
+//!   `additional_chat_templates/` replace `tokenizer_config.json`'s key
+//!   wholesale; it never reads `chat_template.json`.
+//! - transformers `AutoProcessor` (`ProcessorMixin.get_processor_dict`): the
+//!   legacy `chat_template.json` first, `chat_template.jinja` only without it.
+//! - llama.cpp's GGUF converter (gguf-py `SpecialVocab`): the
+//!   `tokenizer_config.json` key when present, else chat_template.jinja, else
+//!   chat_template.json — the opposite of transformers.
+//! - TGI reads only `tokenizer_config.json`'s key
+//!   (huggingface/text-generation-inference#3247).
+//!
+//! Whitespace: jinja2 turns `\r\n` into `\n` and drops one trailing newline
+//! of a template (`keep_trailing_newline=False`), so texts differing only
+//! there render identically and are not reported. Any other whitespace
+//! difference is reported (it can change the prompt), and says so.
 
-use super::RuleDocs;
-use crate::finding::Finding;
-use crate::load::LoadedModel;
+use similar::TextDiff;
+
+use super::{Rule, RuleDocs};
+use crate::finding::{Finding, Span};
+use crate::load::{LoadedModel, Origin, Template};
 
 pub(super) const DOCS: RuleDocs = RuleDocs {
     summary: "Two files in one folder hold different chat templates.",
-    what_it_does: "",
-    why_bad: "",
-    example: "",
-    how_to_fix: "",
+    what_it_does: "Compares every template that transformers ignores in a folder (because a source \
+with higher precedence exists) with the one it uses under the same name: `chat_template.jinja` / \
+`additional_chat_templates/*.jinja` over a processor's `chat_template.json` over \
+`tokenizer_config.json`'s `chat_template` key. Reports when they differ (ignoring only what Jinja \
+ignores: line-ending style and one trailing newline), and when a named template survives only in an \
+ignored source.",
+    why_bad: "Runtimes disagree on which source wins. transformers' tokenizer uses \
+`chat_template.jinja` and drops the config key entirely; its processor prefers the legacy \
+`chat_template.json`; llama.cpp's GGUF converter takes the `tokenizer_config.json` key when present; \
+TGI reads only the key. The same checkpoint then formats prompts differently depending on where it \
+runs — typically an old template left in tokenizer_config.json after the template was fixed in \
+chat_template.jinja.",
+    example: "model/\n  chat_template.jinja     # fixed: ends with '<|im_start|>assistant\\n'\n  \
+tokenizer_config.json   # \"chat_template\": old version without the generation prompt",
+    how_to_fix: "Keep one source: delete the `chat_template` key from tokenizer_config.json (or the \
+stale file), or copy the correct template into both so every runtime sees the same text.",
 };
 
-pub(super) fn check(_model: &LoadedModel) -> Vec<Finding> {
-    Vec::new()
+pub(super) fn check(model: &LoadedModel) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for ignored in &model.shadowed {
+        match model.templates.iter().find(|t| t.name == ignored.name) {
+            Some(used) => {
+                if normalize(&used.text) == normalize(&ignored.text) {
+                    continue;
+                }
+                let whitespace_only = squash(&used.text) == squash(&ignored.text);
+                let message = format!(
+                    "`{}` and `{}` hold different `{}` templates{}; {}",
+                    used.path,
+                    ignored.path,
+                    ignored.name,
+                    if whitespace_only {
+                        " (only whitespace differs, which can still change the prompt)"
+                    } else {
+                        ""
+                    },
+                    who_reads(used, ignored)
+                );
+                out.push(finding(ignored, message).with_detail(diff(used, ignored)));
+            }
+            None => {
+                let winner = model
+                    .templates
+                    .first()
+                    .map_or("another source", |t| t.path.as_str());
+                let message = format!(
+                    "template `{}` in `{}` is ignored by transformers because `{}` exists; only tools that read `{}` see it",
+                    ignored.name, ignored.path, winner, ignored.path
+                );
+                out.push(finding(ignored, message));
+            }
+        }
+    }
+    out
+}
+
+fn finding(ignored: &Template, message: String) -> Finding {
+    let mut f = Finding::new(Rule::TemplateSourcesDisagree, ignored.path.clone(), message)
+        .with_template(ignored.name.clone())
+        .with_help("keep one source of truth: remove the stale template, or make both identical");
+    if matches!(
+        ignored.origin,
+        Origin::ChatTemplateJson | Origin::TokenizerConfig
+    ) {
+        // Point at the JSON string literal (its quotes included).
+        let start = ignored.offsets.to_file(0).saturating_sub(1);
+        let end = ignored.offsets.to_file(ignored.text.len()) + 1;
+        f = f.with_span(Span::new(start, end));
+    }
+    f
+}
+
+/// Which runtimes read which of the two sources.
+fn who_reads(used: &Template, ignored: &Template) -> String {
+    use Origin::{AdditionalJinja, ChatTemplateJson, JinjaFile, TokenizerConfig};
+    match (used.origin, ignored.origin) {
+        (JinjaFile | AdditionalJinja, TokenizerConfig) => format!(
+            "transformers uses `{}`; llama.cpp's GGUF converter (which prefers the config key) and TGI use `{}`",
+            used.path, ignored.path
+        ),
+        (JinjaFile | AdditionalJinja, ChatTemplateJson) => format!(
+            "transformers' AutoTokenizer uses `{}`, but AutoProcessor reads the legacy `{}` first",
+            used.path, ignored.path
+        ),
+        (ChatTemplateJson, TokenizerConfig) => format!(
+            "transformers' AutoProcessor uses `{}`; AutoTokenizer, llama.cpp's GGUF converter and TGI use `{}`",
+            used.path, ignored.path
+        ),
+        (a, b) if a == b => format!(
+            "`{}` defines `{}` twice and transformers keeps the last one",
+            used.path, used.name
+        ),
+        (JinjaFile | AdditionalJinja, JinjaFile | AdditionalJinja)
+        | (ChatTemplateJson | TokenizerConfig, _) => format!(
+            "AutoTokenizer and AutoProcessor load these in different orders, so `{}` depends on the loader",
+            used.name
+        ),
+    }
+}
+
+/// What Jinja itself ignores: line-ending style and one trailing newline.
+fn normalize(text: &str) -> String {
+    let t = text.replace("\r\n", "\n").replace('\r', "\n");
+    match t.strip_suffix('\n') {
+        Some(s) => s.to_string(),
+        None => t,
+    }
+}
+
+fn squash(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// A short unified diff of the two texts (used first).
+fn diff(used: &Template, ignored: &Template) -> String {
+    let (a, b) = (normalize(&used.text), normalize(&ignored.text));
+    let text = TextDiff::from_lines(&a, &b)
+        .unified_diff()
+        .context_radius(2)
+        .header(&used.path, &ignored.path)
+        .to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() > 40 {
+        format!(
+            "{}\n… ({} more lines)",
+            lines[..40].join("\n"),
+            lines.len() - 40
+        )
+    } else {
+        text
+    }
 }

@@ -1,0 +1,584 @@
+//! Discovery and loading: model folders, named templates, precedence,
+//! `config-invalid` / `template-missing` / `template-sources-disagree`,
+//! and hostile input (fixtures under tests/fixtures/load/, generated cases in
+//! temp folders).
+
+use std::path::{Path, PathBuf};
+
+use chat_template_lint::check::{run_check, CheckOptions};
+use chat_template_lint::discover::{discover, DiscoverOptions, ModelDir};
+use chat_template_lint::finding::Finding;
+use chat_template_lint::load::{load, LoadedModel, Origin};
+use chat_template_lint::render::default_now;
+use chat_template_lint::report::position;
+use chat_template_lint::resolve::{Report, Settings};
+use chat_template_lint::rules::Rule;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/load")
+}
+
+fn load_fixture(name: &str) -> LoadedModel {
+    let root = fixtures();
+    load(&ModelDir {
+        dir: root.join(name),
+        rel_dir: name.to_string(),
+    })
+}
+
+/// The whole pipeline over `paths`, reported relative to `root`.
+fn check(paths: &[PathBuf], root: &Path, discover: DiscoverOptions) -> Report {
+    let opts = CheckOptions {
+        paths: paths.to_vec(),
+        root: root.to_path_buf(),
+        discover,
+        now: default_now(),
+        ..CheckOptions::default()
+    };
+    run_check(&opts, &Settings::default()).expect("check runs")
+}
+
+fn check_fixture(name: &str) -> Report {
+    let root = fixtures();
+    check(&[root.join(name)], &root, DiscoverOptions::default())
+}
+
+fn of_rule(report: &Report, rule: Rule) -> Vec<&Finding> {
+    report.findings.iter().filter(|f| f.rule == rule).collect()
+}
+
+fn names(model: &LoadedModel) -> Vec<(&str, Origin)> {
+    model
+        .templates
+        .iter()
+        .map(|t| (t.name.as_str(), t.origin))
+        .collect()
+}
+
+// ---- precedence and named templates ----
+
+#[test]
+fn modern_layout_loads_chat_template_jinja() {
+    let m = load_fixture("modern");
+    assert_eq!(names(&m), [("default", Origin::JinjaFile)]);
+    assert!(m.findings.is_empty(), "{:?}", m.findings);
+    assert!(m.has_tokenizer_config);
+    // `{"content": ...}` special tokens are unwrapped; null ones are absent.
+    assert_eq!(
+        m.special_tokens.get("eos_token").map(String::as_str),
+        Some("<|im_end|>")
+    );
+    assert_eq!(
+        m.special_tokens.get("pad_token").map(String::as_str),
+        Some("<|endoftext|>")
+    );
+    assert!(!m.special_tokens.contains_key("bos_token"));
+    let r = check_fixture("modern");
+    for rule in [
+        Rule::ConfigInvalid,
+        Rule::TemplateMissing,
+        Rule::TemplateSourcesDisagree,
+    ] {
+        assert!(of_rule(&r, rule).is_empty(), "{rule:?}: {:?}", r.findings);
+    }
+}
+
+#[test]
+fn named_templates_in_the_config_key_are_all_loaded() {
+    let m = load_fixture("named");
+    assert_eq!(
+        names(&m),
+        [
+            ("default", Origin::TokenizerConfig),
+            ("tool_use", Origin::TokenizerConfig)
+        ]
+    );
+    assert!(m.templates[1].text.contains("tools | tojson"));
+    assert_eq!(check_fixture("named").stats.templates, 2);
+}
+
+#[test]
+fn additional_chat_templates_are_named_by_file_stem() {
+    let m = load_fixture("additional");
+    assert_eq!(
+        names(&m),
+        [
+            ("default", Origin::JinjaFile),
+            ("rag", Origin::AdditionalJinja)
+        ]
+    );
+    assert_eq!(
+        m.templates[1].path,
+        "additional/additional_chat_templates/rag.jinja"
+    );
+}
+
+// ---- template-sources-disagree ----
+
+#[test]
+fn stale_config_key_disagrees_with_chat_template_jinja() {
+    let m = load_fixture("disagree");
+    assert_eq!(names(&m), [("default", Origin::JinjaFile)]);
+    assert_eq!(m.shadowed.len(), 1);
+    let r = check_fixture("disagree");
+    let found = of_rule(&r, Rule::TemplateSourcesDisagree);
+    assert_eq!(found.len(), 1, "{:?}", r.findings);
+    let f = found[0];
+    assert_eq!(f.path, "disagree/tokenizer_config.json");
+    assert!(
+        f.message
+            .contains("transformers uses `disagree/chat_template.jinja`"),
+        "{}",
+        f.message
+    );
+    assert!(f.message.contains("llama.cpp"), "{}", f.message);
+    assert!(!f.message.contains("only whitespace"), "{}", f.message);
+    // Points at the JSON string literal: line 3 of the file.
+    let p = position(&r, f).expect("position");
+    assert_eq!(p.line, 3);
+    assert!(f
+        .detail
+        .as_deref()
+        .is_some_and(|d| d.contains("add_generation_prompt")));
+}
+
+#[test]
+fn a_trailing_newline_is_not_a_disagreement() {
+    let r = check_fixture("agree-trailing-newline");
+    assert!(
+        of_rule(&r, Rule::TemplateSourcesDisagree).is_empty(),
+        "{:?}",
+        r.findings
+    );
+}
+
+#[test]
+fn line_endings_are_not_a_disagreement_but_other_whitespace_is() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let template = "{% for m in messages %}{{ m['content'] }}\n{% endfor %}";
+    std::fs::write(
+        dir.path().join("chat_template.jinja"),
+        template.replace('\n', "\r\n") + "\r\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("tokenizer_config.json"),
+        serde_json::json!({ "chat_template": template }).to_string(),
+    )
+    .expect("write");
+    let r = check(
+        &[dir.path().to_path_buf()],
+        dir.path(),
+        DiscoverOptions::default(),
+    );
+    assert!(
+        of_rule(&r, Rule::TemplateSourcesDisagree).is_empty(),
+        "{:?}",
+        r.findings
+    );
+
+    let r = check_fixture("whitespace-differs");
+    let found = of_rule(&r, Rule::TemplateSourcesDisagree);
+    assert_eq!(found.len(), 1, "{:?}", r.findings);
+    assert!(
+        found[0].message.contains("only whitespace differs"),
+        "{}",
+        found[0].message
+    );
+}
+
+#[test]
+fn named_template_lost_to_chat_template_jinja_is_reported() {
+    let m = load_fixture("lost-named");
+    // transformers replaces the key wholesale: `tool_use` is gone.
+    assert_eq!(names(&m), [("default", Origin::JinjaFile)]);
+    let r = check_fixture("lost-named");
+    let found = of_rule(&r, Rule::TemplateSourcesDisagree);
+    assert_eq!(found.len(), 1, "{:?}", r.findings);
+    assert_eq!(found[0].template.as_deref(), Some("tool_use"));
+    assert!(
+        found[0].message.contains("ignored by transformers"),
+        "{}",
+        found[0].message
+    );
+}
+
+#[test]
+fn processor_chat_template_json_disagrees_with_config_key() {
+    let m = load_fixture("processor");
+    assert_eq!(names(&m), [("default", Origin::ChatTemplateJson)]);
+    let r = check_fixture("processor");
+    let found = of_rule(&r, Rule::TemplateSourcesDisagree);
+    assert_eq!(found.len(), 1, "{:?}", r.findings);
+    assert!(
+        found[0].message.contains("AutoProcessor uses"),
+        "{}",
+        found[0].message
+    );
+}
+
+// ---- template-missing ----
+
+#[test]
+fn config_without_any_template_is_template_missing() {
+    let r = check_fixture("missing");
+    let found = of_rule(&r, Rule::TemplateMissing);
+    assert_eq!(found.len(), 1, "{:?}", r.findings);
+    assert_eq!(found[0].path, "missing/tokenizer_config.json");
+    for ok in ["modern", "named", "disagree", "invalid-json", "lfs-pointer"] {
+        let r = check_fixture(ok);
+        assert!(
+            of_rule(&r, Rule::TemplateMissing).is_empty(),
+            "{ok}: {:?}",
+            r.findings
+        );
+    }
+}
+
+// ---- config-invalid ----
+
+fn only_config_invalid(name: &str) -> (Report, Finding) {
+    let r = check_fixture(name);
+    let found = of_rule(&r, Rule::ConfigInvalid);
+    assert_eq!(found.len(), 1, "{name}: {:?}", r.findings);
+    let f = found[0].clone();
+    (r, f)
+}
+
+#[test]
+fn invalid_json_points_at_the_error() {
+    let (r, f) = only_config_invalid("invalid-json");
+    assert_eq!(f.path, "invalid-json/tokenizer_config.json");
+    assert!(
+        f.message.contains("not valid JSON: trailing comma"),
+        "{}",
+        f.message
+    );
+    let p = position(&r, &f).expect("position");
+    assert_eq!((p.line, p.column), (4, 1));
+}
+
+#[test]
+fn wrong_type_chat_template_points_at_the_value() {
+    let (r, f) = only_config_invalid("wrong-type");
+    assert!(f.message.contains("is a number"), "{}", f.message);
+    let p = position(&r, &f).expect("position");
+    assert_eq!((p.line, p.column), (3, 20));
+    for ok in ["modern", "named", "disagree", "missing", "processor"] {
+        let r = check_fixture(ok);
+        assert!(
+            of_rule(&r, Rule::ConfigInvalid).is_empty(),
+            "{ok}: {:?}",
+            r.findings
+        );
+    }
+}
+
+#[test]
+fn bad_list_entries_are_reported_and_good_ones_kept() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "{\n  \"chat_template\": [\n    {\"name\": \"default\", \"template\": \"hi\"},\n    {\"name\": \"rag\"},\n    \"x\"\n  ]\n}\n";
+    std::fs::write(dir.path().join("tokenizer_config.json"), text).expect("write");
+    let r = check(
+        &[dir.path().to_path_buf()],
+        dir.path(),
+        DiscoverOptions::default(),
+    );
+    let found = of_rule(&r, Rule::ConfigInvalid);
+    assert_eq!(found.len(), 2, "{:?}", r.findings);
+    let lines: Vec<usize> = found
+        .iter()
+        .map(|f| position(&r, f).expect("pos").line)
+        .collect();
+    assert_eq!(lines, [4, 5]);
+    assert_eq!(r.stats.templates, 1);
+}
+
+#[test]
+fn lfs_pointer_says_how_to_fix_it() {
+    let (_, f) = only_config_invalid("lfs-pointer");
+    assert!(f.message.contains("Git LFS pointer"), "{}", f.message);
+    assert!(f
+        .help
+        .as_deref()
+        .is_some_and(|h| h.contains("git lfs pull") && h.contains("lfs: true")));
+}
+
+#[test]
+fn empty_config_is_reported_and_the_template_still_checked() {
+    let (r, f) = only_config_invalid("empty");
+    assert!(f.message.contains("is empty"), "{}", f.message);
+    assert_eq!(r.stats.templates, 1);
+}
+
+#[test]
+fn non_utf8_file_is_reported_at_the_bad_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bytes = b"{\n  \"eos_token\": \"caf".to_vec();
+    bytes.extend([0xE9, b'"', b'\n', b'}']); // Latin-1 é
+    std::fs::write(dir.path().join("tokenizer_config.json"), bytes).expect("write");
+    let r = check(
+        &[dir.path().to_path_buf()],
+        dir.path(),
+        DiscoverOptions::default(),
+    );
+    let found = of_rule(&r, Rule::ConfigInvalid);
+    assert_eq!(found.len(), 1, "{:?}", r.findings);
+    assert!(
+        found[0].message.contains("not valid UTF-8"),
+        "{}",
+        found[0].message
+    );
+    let p = position(&r, found[0]).expect("position");
+    assert_eq!((p.line, p.column), (2, 20));
+}
+
+#[test]
+fn a_folder_named_like_a_config_is_not_a_crash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("tokenizer_config.json")).expect("mkdir");
+    std::fs::write(dir.path().join("chat_template.jinja"), "{{ messages }}").expect("write");
+    let r = check(
+        &[dir.path().to_path_buf()],
+        dir.path(),
+        DiscoverOptions::default(),
+    );
+    let found = of_rule(&r, Rule::ConfigInvalid);
+    assert_eq!(found.len(), 1, "{:?}", r.findings);
+    assert!(found[0].message.contains("not a regular file"));
+    assert_eq!(r.stats.templates, 1);
+}
+
+#[test]
+fn huge_config_is_a_finding_not_an_allocation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = dir.path().join("big");
+    std::fs::create_dir(&big).expect("mkdir");
+    let file = std::fs::File::create(big.join("tokenizer_config.json")).expect("create");
+    file.set_len(50 * 1024 * 1024).expect("50 MB"); // sparse: cheap to make
+    let ok = dir.path().join("ok");
+    std::fs::create_dir(&ok).expect("mkdir");
+    std::fs::write(ok.join("chat_template.jinja"), "{{ messages }}").expect("write");
+    let r = check(
+        &[dir.path().to_path_buf()],
+        dir.path(),
+        DiscoverOptions::default(),
+    );
+    let found = of_rule(&r, Rule::ConfigInvalid);
+    assert_eq!(found.len(), 1, "{:?}", r.findings);
+    assert_eq!(found[0].path, "big/tokenizer_config.json");
+    assert!(found[0].message.contains("50 MB"), "{}", found[0].message);
+    // The other folder is still checked.
+    assert_eq!((r.stats.folders, r.stats.templates), (2, 1));
+}
+
+// ---- offsets: templates inside JSON point at real file lines ----
+
+#[test]
+fn template_offsets_map_to_file_lines() {
+    let m = load_fixture("named");
+    let t = &m.templates[1];
+    let source = &m
+        .sources
+        .iter()
+        .find(|s| s.path == t.path)
+        .expect("source kept")
+        .text;
+    for needle in ["{%- if tools %}", "<|im_start|>assistant", "{%- endif %}"] {
+        let at = t.text.rfind(needle).expect("needle in template");
+        let f = t.offsets.to_file(at);
+        assert!(
+            source[f..].starts_with(needle),
+            "{needle}: {:?}",
+            &source[f..f + 20]
+        );
+    }
+    // The template's own `\n` (backslash, n) is `\\n` in the file: the
+    // backslash maps to its escape, the `n` to the byte after it.
+    let bs = t.text.find('\\').expect("backslash");
+    let f = t.offsets.to_file(bs);
+    assert_eq!(&source[f..f + 3], "\\\\n");
+    assert_eq!(t.offsets.to_file(bs + 1), f + 2);
+}
+
+// ---- discovery ----
+
+#[test]
+fn default_discovery_finds_every_kind_of_model_folder() {
+    let root = fixtures();
+    let dirs = discover(
+        std::slice::from_ref(&root),
+        &root,
+        &DiscoverOptions::default(),
+    )
+    .expect("discover");
+    let rels: Vec<&str> = dirs.iter().map(|d| d.rel_dir.as_str()).collect();
+    for expected in [
+        "additional",
+        "modern",
+        "named",
+        "processor",
+        "missing",
+        "empty",
+    ] {
+        assert!(rels.contains(&expected), "{expected} not in {rels:?}");
+    }
+    // Loose files are not model folders by default.
+    assert!(!rels.iter().any(|r| r.starts_with("loose")), "{rels:?}");
+}
+
+#[test]
+fn include_globs_make_loose_files_checkable() {
+    let root = fixtures();
+    let opts = DiscoverOptions {
+        include: vec!["loose/*.jinja".into(), "loose/*.json".into()],
+        exclude: vec![],
+    };
+    let dirs = discover(std::slice::from_ref(&root), &root, &opts).expect("discover");
+    let rels: Vec<&str> = dirs.iter().map(|d| d.rel_dir.as_str()).collect();
+    // config.json has no top-level `chat_template` key: skipped.
+    assert_eq!(
+        rels,
+        [
+            "loose/llama-ish.jinja",
+            "loose/org__model__tokenizer_config.json"
+        ]
+    );
+    let r = check(std::slice::from_ref(&root), &root, opts);
+    assert_eq!((r.stats.folders, r.stats.templates), (2, 2));
+    assert!(
+        of_rule(&r, Rule::ConfigInvalid).is_empty(),
+        "{:?}",
+        r.findings
+    );
+    let json = load(&dirs[1]);
+    assert!(json.loose);
+    assert_eq!(
+        json.templates[0].path,
+        "loose/org__model__tokenizer_config.json"
+    );
+    assert_eq!(
+        json.special_tokens.get("eos_token").map(String::as_str),
+        Some("<|im_end|>")
+    );
+}
+
+#[test]
+fn explicit_files_are_always_checked() {
+    let root = fixtures();
+    let paths = [
+        root.join("loose/config.json"),
+        root.join("named/tokenizer_config.json"),
+    ];
+    let r = check(&paths, &root, DiscoverOptions::default());
+    let rels: Vec<&str> = r.models.iter().map(|m| m.rel_dir.as_str()).collect();
+    assert_eq!(rels, ["loose/config.json", "named"]);
+    // A JSON file named explicitly without a `chat_template` key.
+    let found = of_rule(&r, Rule::TemplateMissing);
+    assert_eq!(found.len(), 1, "{:?}", r.findings);
+    assert_eq!(found[0].path, "loose/config.json");
+}
+
+#[test]
+fn exclude_gitignore_and_dot_git_are_respected() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    for sub in ["a", "old/b", "ignored/c", ".git/d", ".hidden/e"] {
+        std::fs::create_dir_all(p.join(sub)).expect("mkdir");
+        std::fs::write(p.join(sub).join("chat_template.jinja"), "{{ messages }}").expect("write");
+    }
+    std::fs::write(p.join(".gitignore"), "ignored/\n").expect("write");
+    let opts = DiscoverOptions {
+        include: vec![],
+        exclude: vec!["old".into()],
+    };
+    let dirs = discover(&[p.to_path_buf()], p, &opts).expect("discover");
+    let rels: Vec<&str> = dirs.iter().map(|d| d.rel_dir.as_str()).collect();
+    assert_eq!(rels, [".hidden/e", "a"]);
+    let bad = DiscoverOptions {
+        include: vec!["a/[".into()],
+        exclude: vec![],
+    };
+    assert!(discover(&[p.to_path_buf()], p, &bad).is_err());
+    assert!(discover(&[p.join("nope")], p, &DiscoverOptions::default()).is_err());
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_do_not_hang() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("m/sub")).expect("mkdir");
+    std::fs::write(p.join("m/chat_template.jinja"), "{{ messages }}").expect("write");
+    std::os::unix::fs::symlink(p.join("m"), p.join("m/sub/loop")).expect("symlink");
+    std::os::unix::fs::symlink("self", p.join("self")).expect("symlink");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let root = p.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(discover(
+            std::slice::from_ref(&root),
+            &root,
+            &DiscoverOptions::default(),
+        ));
+    });
+    let dirs = rx
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .expect("discovery finished")
+        .expect("discover");
+    let rels: Vec<&str> = dirs.iter().map(|d| d.rel_dir.as_str()).collect();
+    assert!(rels.contains(&"m"), "{rels:?}");
+}
+
+// ---- the shared corpus ----
+
+#[test]
+fn discovers_every_template_in_the_shared_corpus() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !corpus.is_dir() {
+        println!("SKIPPED: {} is absent", corpus.display());
+        return;
+    }
+    let opts = DiscoverOptions {
+        include: vec!["**/*.jinja".into(), "**/*.json".into()],
+        exclude: vec![],
+    };
+    let dirs = discover(std::slice::from_ref(&corpus), &corpus, &opts).expect("discover");
+    let mut expected = Vec::new();
+    let mut stack = vec![corpus.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|x| x == "jinja") {
+                expected.push(path);
+            } else if path.extension().is_some_and(|x| x == "json") {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+                if v.get("chat_template").is_some() {
+                    expected.push(path);
+                }
+            }
+        }
+    }
+    let found: std::collections::BTreeSet<&Path> = dirs.iter().map(|d| d.dir.as_path()).collect();
+    for path in &expected {
+        assert!(
+            found.contains(path.as_path()),
+            "not discovered: {}",
+            path.display()
+        );
+    }
+    let mut templates = 0;
+    for d in &dirs {
+        let m = load(d);
+        assert!(m.findings.is_empty(), "{}: {:?}", d.rel_dir, m.findings);
+        templates += m.templates.len();
+    }
+    println!(
+        "corpus: {} files/folders, {} templates",
+        dirs.len(),
+        templates
+    );
+    assert!(templates >= expected.len());
+}
