@@ -13,6 +13,9 @@ use crate::discover::join_rel;
 use crate::finding::{Finding, Span};
 use crate::rules::Rule;
 
+// Kept reachable here for `tokenizer.rs`.
+pub use super::folder::SPECIAL_TOKEN_KEYS;
+
 /// Files larger than this are not read. The largest real tokenizer_config.json
 /// we know is a few MB (Gemma's, 1.2 MB); templates are kilobytes. The cap
 /// keeps a stray multi-GB file (or a device node) from exhausting memory.
