@@ -155,7 +155,9 @@ fn github_is_the_default_format_in_actions() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
-        stdout.starts_with("::error file=bad/tokenizer_config.json,title=config-invalid::"),
+        // Invalid JSON is reported at the error's line and column.
+        stdout.starts_with("::error file=bad/tokenizer_config.json,line=1,")
+            && stdout.contains("title=config-invalid::"),
         "{stdout}"
     );
     // An explicit --format wins.
