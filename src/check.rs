@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::baseline::Baseline;
+use crate::capabilities::{detect as detect_capabilities, Capability};
 use crate::discover::{discover, DiscoverOptions};
 use crate::finding::Finding;
 use crate::load::{load, LoadedModel};
@@ -42,6 +43,8 @@ struct ModelResult {
     model: LoadedModel,
     findings: Vec<Finding>,
     renders: usize,
+    /// Capabilities of each template, in `model.templates` order.
+    capabilities: Vec<Vec<Capability>>,
 }
 
 /// Run the whole check and resolve the findings into a report.
@@ -67,11 +70,12 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
                 .model
                 .templates
                 .iter()
-                .map(|t| CheckedTemplate {
+                .zip(r.capabilities)
+                .map(|(t, capabilities)| CheckedTemplate {
                     name: t.name.clone(),
                     path: t.path.clone(),
                     line: template_line(&r.model, t),
-                    capabilities: Vec::new(),
+                    capabilities: capabilities.iter().map(|c| c.id().to_string()).collect(),
                 })
                 .collect(),
         });
@@ -124,13 +128,18 @@ fn check_one(model: LoadedModel, opts: &CheckOptions) -> ModelResult {
     findings.extend(check_model(&model));
     let vars = template_vars(&model, &opts.vars);
     let mut renders_count = 0;
+    let mut capabilities = Vec::new();
     for template in &model.templates {
         let compiled = compile(&template.text);
         let renders = match &compiled {
             Ok(c) => render_probes(c, &vars, opts.now),
             Err(_) => Renders::default(),
         };
-        renders_count += renders.items.len();
+        renders_count += renders.count();
+        capabilities.push(match &compiled {
+            Ok(_) => detect_capabilities(&renders, &template.text),
+            Err(_) => Vec::new(),
+        });
         let baseline = opts
             .baseline
             .as_ref()
@@ -160,5 +169,6 @@ fn check_one(model: LoadedModel, opts: &CheckOptions) -> ModelResult {
         model,
         findings,
         renders: renders_count,
+        capabilities,
     }
 }

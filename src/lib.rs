@@ -6,6 +6,7 @@
 //! writes, and only to the writers it is given.
 
 pub mod baseline;
+pub mod capabilities;
 pub mod check;
 pub mod cli;
 pub mod commands;

@@ -29,6 +29,19 @@ pub const ASSISTANT_TEXT: &str = "I am a helpful assistant.";
 pub const USER_TEXT_2: &str = "What is 2 + 2?";
 pub const ASSISTANT_TEXT_2: &str = "2 + 2 = 4.";
 pub const SYSTEM_TEXT: &str = "You are a concise assistant.";
+/// The tool every tool probe defines, and the question that calls it.
+pub const TOOL_NAME: &str = "get_weather";
+pub const TOOL_QUESTION: &str = "What is the weather like in the capital of France?";
+/// The argument value of the probe's tool call: found in a render only when
+/// the template prints the call.
+pub const TOOL_ARGUMENT: &str = "Paris";
+pub const TOOL_RESULT: &str = "Sunny, 22 degrees.";
+pub const TOOL_ANSWER: &str = "It is sunny and 22 degrees in Paris.";
+/// Reasoning of the two assistant turns of the `reasoning` probe.
+pub const REASONING_TEXT: &str = "The user greets me, so I introduce myself.";
+pub const REASONING_TEXT_2: &str = "Adding two and two gives four.";
+pub const NON_ASCII_USER: &str = "Grüße! Wie geht's? 你好，世界 🚀";
+pub const NON_ASCII_ASSISTANT: &str = "Très bien, merci ✓ — 谢谢";
 
 fn user(text: &str) -> Value {
     json!({"role": "user", "content": text})
@@ -38,48 +51,121 @@ fn assistant(text: &str) -> Value {
     json!({"role": "assistant", "content": text})
 }
 
+fn tools() -> Value {
+    json!([{
+        "type": "function",
+        "function": {
+            "name": TOOL_NAME,
+            "description": "Get the current weather in a city.",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string", "description": "The city name."}},
+                "required": ["city"]
+            }
+        }
+    }])
+}
+
+/// `[user, assistant calling the tool, tool result, assistant answer]`, with
+/// the call's `arguments` given as `arguments` (an object or a JSON string).
+fn tool_conversation(arguments: Value) -> Value {
+    json!([
+        user(TOOL_QUESTION),
+        {"role": "assistant", "content": "", "tool_calls": [{
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": TOOL_NAME, "arguments": arguments}
+        }]},
+        {"role": "tool", "tool_call_id": "call_1", "name": TOOL_NAME, "content": TOOL_RESULT},
+        assistant(TOOL_ANSWER)
+    ])
+}
+
+fn probe(name: &'static str, messages: Value, tools: Option<Value>, basic: bool) -> Probe {
+    Probe {
+        name,
+        messages,
+        tools,
+        documents: None,
+        basic,
+    }
+}
+
 /// All probes, built once.
 pub fn probes() -> &'static [Probe] {
     static PROBES: OnceLock<Vec<Probe>> = OnceLock::new();
     PROBES.get_or_init(|| {
         vec![
-            Probe {
-                name: "user",
-                messages: json!([user(USER_TEXT)]),
-                tools: None,
-                documents: None,
-                basic: true,
-            },
-            Probe {
-                name: "user-assistant",
-                messages: json!([user(USER_TEXT), assistant(ASSISTANT_TEXT)]),
-                tools: None,
-                documents: None,
-                basic: true,
-            },
-            Probe {
-                name: "multi-turn",
-                messages: json!([
+            probe("user", json!([user(USER_TEXT)]), None, true),
+            probe(
+                "user-assistant",
+                json!([user(USER_TEXT), assistant(ASSISTANT_TEXT)]),
+                None,
+                true,
+            ),
+            probe(
+                "multi-turn",
+                json!([
                     user(USER_TEXT),
                     assistant(ASSISTANT_TEXT),
                     user(USER_TEXT_2),
                     assistant(ASSISTANT_TEXT_2)
                 ]),
-                tools: None,
-                documents: None,
-                basic: false,
-            },
-            Probe {
-                name: "system-user-assistant",
-                messages: json!([
+                None,
+                false,
+            ),
+            probe(
+                "system-user-assistant",
+                json!([
                     {"role": "system", "content": SYSTEM_TEXT},
                     user(USER_TEXT),
                     assistant(ASSISTANT_TEXT)
                 ]),
-                tools: None,
-                documents: None,
-                basic: false,
-            },
+                None,
+                false,
+            ),
+            probe("tools", json!([user(TOOL_QUESTION)]), Some(tools()), false),
+            probe(
+                "tool-call",
+                tool_conversation(json!({"city": TOOL_ARGUMENT})),
+                Some(tools()),
+                false,
+            ),
+            probe(
+                "tool-call-string-arguments",
+                tool_conversation(json!(format!("{{\"city\": \"{TOOL_ARGUMENT}\"}}"))),
+                Some(tools()),
+                false,
+            ),
+            probe(
+                "image",
+                json!([
+                    {"role": "user", "content": [
+                        {"type": "image"},
+                        {"type": "text", "text": USER_TEXT}
+                    ]},
+                    assistant(ASSISTANT_TEXT)
+                ]),
+                None,
+                false,
+            ),
+            probe(
+                "reasoning",
+                json!([
+                    user(USER_TEXT),
+                    {"role": "assistant", "content": ASSISTANT_TEXT, "reasoning_content": REASONING_TEXT},
+                    user(USER_TEXT_2),
+                    {"role": "assistant", "content": ASSISTANT_TEXT_2, "reasoning_content": REASONING_TEXT_2}
+                ]),
+                None,
+                false,
+            ),
+            probe(
+                "non-ascii",
+                json!([user(NON_ASCII_USER), assistant(NON_ASCII_ASSISTANT)]),
+                None,
+                false,
+            ),
         ]
     })
 }
@@ -92,10 +178,24 @@ pub struct RenderedProbe {
     pub result: Result<String, RenderError>,
 }
 
+/// The inference prompt for one assistant turn of a probe: the messages
+/// before it, rendered with `add_generation_prompt=true` (`prefix-mismatch`
+/// compares it with the probe's training render).
+#[derive(Debug)]
+pub struct TurnPrefix {
+    pub probe: &'static Probe,
+    /// Index of the assistant message in `probe.messages`.
+    pub turn: usize,
+    pub result: Result<String, RenderError>,
+    /// Whether the result was copied from a probe that is exactly this conversation.
+    pub reused: bool,
+}
+
 /// All renders of one template.
 #[derive(Debug, Default)]
 pub struct Renders {
     pub items: Vec<RenderedProbe>,
+    pub prefixes: Vec<TurnPrefix>,
 }
 
 impl Renders {
@@ -117,32 +217,69 @@ impl Renders {
             .and_then(|r| r.as_ref().ok())
             .map(String::as_str)
     }
+
+    /// How many renders were made (probes both ways, plus turn prefixes
+    /// that no probe already covered).
+    pub fn count(&self) -> usize {
+        self.items.len() + self.prefixes.iter().filter(|p| !p.reused).count()
+    }
 }
 
-/// Render every probe, both ways. `vars` are the folder's special tokens
-/// plus user variables.
+/// Render every probe, both ways, and the inference prompt before each
+/// assistant turn. `vars` are the folder's special tokens plus user variables.
 pub fn render_probes(
     compiled: &Compiled,
     vars: &Map<String, Value>,
     now: chrono::NaiveDateTime,
 ) -> Renders {
+    let render = |messages: &Value, probe: &Probe, add_generation_prompt: bool| {
+        compiled.render(&RenderInput {
+            messages: messages.clone(),
+            tools: probe.tools.clone(),
+            documents: probe.documents.clone(),
+            add_generation_prompt,
+            vars: vars.clone(),
+            now,
+        })
+    };
     let mut items = Vec::new();
     for probe in probes() {
         for add_generation_prompt in [false, true] {
-            let input = RenderInput {
-                messages: probe.messages.clone(),
-                tools: probe.tools.clone(),
-                documents: probe.documents.clone(),
-                add_generation_prompt,
-                vars: vars.clone(),
-                now,
-            };
             items.push(RenderedProbe {
                 probe,
                 add_generation_prompt,
-                result: compiled.render(&input),
+                result: render(&probe.messages, probe, add_generation_prompt),
             });
         }
     }
-    Renders { items }
+    let mut prefixes = Vec::new();
+    for probe in probes() {
+        let Some(messages) = probe.messages.as_array() else {
+            continue;
+        };
+        for (turn, message) in messages.iter().enumerate() {
+            if turn == 0 || message.get("role").and_then(Value::as_str) != Some("assistant") {
+                continue;
+            }
+            let before = &messages[..turn];
+            // Another probe may be exactly this conversation: reuse its render.
+            let same = items.iter().find(|r| {
+                r.add_generation_prompt
+                    && r.probe.tools == probe.tools
+                    && r.probe.documents == probe.documents
+                    && r.probe.messages.as_array().map(Vec::as_slice) == Some(before)
+            });
+            let result = match same {
+                Some(r) => r.result.clone(),
+                None => render(&Value::Array(before.to_vec()), probe, true),
+            };
+            prefixes.push(TurnPrefix {
+                probe,
+                turn,
+                result,
+                reused: same.is_some(),
+            });
+        }
+    }
+    Renders { items, prefixes }
 }

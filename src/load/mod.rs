@@ -72,7 +72,9 @@ pub struct TokenizerInfo {
     /// id → content of added/special tokens (`added_tokens_decoder`, tokenizer.json
     /// `added_tokens`, and control-shaped `model.vocab` entries).
     pub added_tokens: BTreeMap<u32, String>,
-    /// `eos_token_id` from generation_config.json (int or list), when present.
+    /// The ids generation stops on: `eos_token_id` (int or list) of
+    /// generation_config.json, else of config.json; `None` when the folder has
+    /// neither (the generation config lives elsewhere, e.g. an adapter's base model).
     pub generation_eos_ids: Option<Vec<u32>>,
     /// Whether the folder holds enough vocabulary information to say a token is unknown.
     pub has_vocab_info: bool,

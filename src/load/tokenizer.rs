@@ -58,12 +58,30 @@ pub fn read_tokenizer_info(dir: &Path, config: Option<&Value>) -> TokenizerInfo 
             info.has_vocab_info = true;
         }
     }
-    if let Ok(text) = std::fs::read_to_string(dir.join("generation_config.json")) {
-        if let Ok(gc) = serde_json::from_str::<Value>(&text) {
-            info.generation_eos_ids = gc.get("eos_token_id").and_then(ids);
-        }
-    }
+    info.generation_eos_ids = generation_eos_ids(dir);
     info
+}
+
+/// The ids `generate` stops on: generation_config.json's `eos_token_id`; when
+/// that file is missing, the model config's (transformers then derives the
+/// generation config from config.json, `GenerationConfig.from_model_config`;
+/// multimodal configs keep it under `text_config`). `Some(vec![])` when a
+/// config exists but names none; `None` when the folder has neither file
+/// (a tokenizer-only or adapter folder: the generation config lives elsewhere).
+fn generation_eos_ids(dir: &Path) -> Option<Vec<u32>> {
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .ok()
+            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+    };
+    if let Some(gc) = read("generation_config.json") {
+        return Some(gc.get("eos_token_id").and_then(ids).unwrap_or_default());
+    }
+    let cfg = read("config.json")?;
+    let eos = cfg
+        .get("eos_token_id")
+        .or_else(|| cfg.get("text_config").and_then(|t| t.get("eos_token_id")));
+    Some(eos.and_then(ids).unwrap_or_default())
 }
 
 /// Facts from `tokenizer_config.json`.

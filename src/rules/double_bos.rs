@@ -1,19 +1,96 @@
-//! `double-bos`: The template emits BOS and the tokenizer adds another.
+//! `double-bos`: the template writes the BOS token and the tokenizer adds
+//! another one.
 //!
-//! NOT YET IMPLEMENTED: a placeholder owned by the rule's issue.
+//! The tokenizer prepends BOS when tokenizing with default settings
+//! (`add_special_tokens=True`) if `add_bos_token` is true in
+//! tokenizer_config.json, or — when the config does not say — if
+//! tokenizer.json's post-processor puts the BOS first (`TemplateProcessing`
+//! `single` starting with it, `RobertaProcessing`/`BertProcessing`'s `cls`).
+//! An explicit `add_bos_token: false` wins: transformers rebuilds the
+//! post-processor from it.
 
-use super::RuleDocs;
-use crate::finding::Finding;
-use crate::load::LoadedModel;
+use super::tokens::{find_in_template, span_in_file};
+use super::{RuleDocs, TemplateContext};
+use crate::finding::{escape_snippet, Finding};
+use crate::load::TokenizerInfo;
+use crate::rules::Rule;
 
 pub(super) const DOCS: RuleDocs = RuleDocs {
-    summary: "The template emits BOS and the tokenizer adds another.",
-    what_it_does: "",
-    why_bad: "",
-    example: "",
-    how_to_fix: "",
+    summary: "The template writes the BOS token and the tokenizer adds another one.",
+    what_it_does: "
+Checks whether the rendered prompt starts with the `bos_token` while the tokenizer also
+prepends a BOS by default: `add_bos_token: true` in tokenizer_config.json, or (when the
+config does not set it) a tokenizer.json post-processor that puts the BOS first.
+",
+    why_bad: "
+Code that renders the template to text and then tokenizes it with default settings —
+`tokenizer(text)`, many SFT trainers, RAG and evaluation pipelines — gets two BOS
+tokens at the start. The model was not trained on that and quality drops, often
+silently. `apply_chat_template(tokenize=True)` avoids it, but not every pipeline uses it.
+",
+    example: "
+tokenizer_config.json with `\"add_bos_token\": true` and a template that starts with
+
+    {{ bos_token }}{% for message in messages %}...
+",
+    how_to_fix: "
+Tokenize rendered chats with `add_special_tokens=False`, or remove `{{ bos_token }}` from
+the template and let the tokenizer add it — one of the two, not both. If the tokenizer
+should not add it, set `\"add_bos_token\": false`.
+",
 };
 
-pub(super) fn check(_model: &LoadedModel) -> Vec<Finding> {
-    Vec::new()
+/// Probes whose render shows how a prompt starts.
+const PROBES: [&str; 2] = ["user", "user-assistant"];
+
+pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
+    let Some(bos) = ctx
+        .model
+        .special_tokens
+        .get("bos_token")
+        .filter(|b| !b.is_empty())
+    else {
+        return Vec::new();
+    };
+    let Some(why) = tokenizer_adds_bos(&ctx.model.tokenizer) else {
+        return Vec::new();
+    };
+    let Some(probe) = PROBES.into_iter().find(|p| {
+        [true, false].into_iter().any(|g| {
+            ctx.renders
+                .ok(p, g)
+                .is_some_and(|r| r.starts_with(bos.as_str()))
+        })
+    }) else {
+        return Vec::new();
+    };
+    let t = ctx.template;
+    let mut finding = Finding::new(
+        Rule::DoubleBos,
+        &t.path,
+        format!(
+            "the template starts the prompt with `{}` and the tokenizer adds another BOS ({why}): tokenizing the rendered text with default settings gives two",
+            escape_snippet(bos, 40)
+        ),
+    )
+    .with_template(&t.name)
+    .with_probe(probe)
+    .with_help(
+        "tokenize rendered chats with `add_special_tokens=False`, or drop `{{ bos_token }}` from the template",
+    );
+    let at = find_in_template(&t.text, "bos_token").or_else(|| find_in_template(&t.text, bos));
+    if let Some(range) = at {
+        finding = finding.with_span(span_in_file(t, range));
+    }
+    vec![finding]
+}
+
+/// Why the tokenizer prepends BOS by default, or `None` when it does not
+/// (or the folder does not say).
+fn tokenizer_adds_bos(tok: &TokenizerInfo) -> Option<&'static str> {
+    match (tok.add_bos_token, tok.post_processor_adds_bos) {
+        (Some(true), _) => Some("`add_bos_token` is true"),
+        (None, Some(true)) => Some("tokenizer.json's post-processor prepends it"),
+        (Some(false), _) | (None, Some(false)) | (None, None) => None,
+    }
 }

@@ -24,7 +24,10 @@ mod template_missing;
 mod template_render;
 mod template_sources_disagree;
 mod template_syntax;
+mod tokens;
 mod unknown_special_token;
+
+pub use tokens::blank_comments;
 
 /// Every rule the tool has. Adding one means adding a variant here, a file
 /// beside this one, and a row in `Rule::ALL`.
@@ -198,7 +201,6 @@ pub fn check_model(model: &LoadedModel) -> Vec<Finding> {
     let mut out = Vec::new();
     out.extend(template_missing::check(model));
     out.extend(template_sources_disagree::check(model));
-    out.extend(double_bos::check(model));
     out
 }
 
@@ -212,6 +214,7 @@ pub fn check_template(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     out.extend(template_drift::check(ctx));
     out.extend(prefix_mismatch::check(ctx));
     out.extend(eos_mismatch::check(ctx));
+    out.extend(double_bos::check(ctx));
     out.extend(unknown_special_token::check(ctx));
     out.extend(capability_missing::check(ctx));
     out.extend(generation_mask::check(ctx));

@@ -1,19 +1,105 @@
-//! `unknown-special-token`: The template emits a control token the tokenizer does not have.
+//! `unknown-special-token`: the template writes a control token the
+//! tokenizer does not have.
 //!
-//! NOT YET IMPLEMENTED: a placeholder owned by the rule's issue.
+//! Candidates are the literals of the template outside comments that look
+//! like control tokens: `<|…|>` and `<｜…｜>` always, and `[UPPER]` or
+//! `<snake_case>` only when this tokenizer's own special tokens have that
+//! shape (Mistral's `[INST]`, Gemma's `<start_of_turn>`). Tags like `<tools>`
+//! or `<think>` are plain text for many models (Qwen2.5 reads `<tools>` as
+//! text) and are never flagged. The rule runs only when the folder says which
+//! tokens exist (`added_tokens_decoder` or tokenizer.json).
 
-use super::RuleDocs;
-use super::TemplateContext;
+use std::collections::BTreeSet;
+
+use super::tokens::{control_literals, shape_of, span_in_file, Shape};
+use super::{RuleDocs, TemplateContext};
 use crate::finding::Finding;
+use crate::load::TokenizerInfo;
+use crate::rules::Rule;
 
 pub(super) const DOCS: RuleDocs = RuleDocs {
-    summary: "The template emits a control token the tokenizer does not have.",
-    what_it_does: "",
-    why_bad: "",
-    example: "",
-    how_to_fix: "",
+    summary: "The template writes a control token that the tokenizer does not have.",
+    what_it_does: "
+Collects the literals the template can emit (text outside `{# comments #}`) that look
+like control tokens — `<|…|>`, `<｜…｜>`, and the shapes of this tokenizer's own special
+tokens such as `[INST]` or `<start_of_turn>` — and checks that each one is a single
+token of the tokenizer (`added_tokens_decoder`, `additional_special_tokens`,
+tokenizer.json's `added_tokens` or vocabulary). It runs only when the folder has that
+vocabulary information. Angle-bracket tags that many models read as plain text
+(`<tools>`, `<tool_response>`, `<think>`) are not checked.
+",
+    why_bad: "
+A control token the tokenizer does not know is split into ordinary pieces: `<|im_start|>`
+becomes `<`, `|`, `im`, `_start`, `|`, `>`. The model never saw that sequence as a turn
+marker, so it cannot tell the turns apart and generation does not stop where it should.
+This happens when a template is copied from another model family (a ChatML template on
+a Llama tokenizer) or a new template version uses tokens an older tokenizer lacks.
+",
+    example: "
+A ChatML template on a tokenizer whose only added tokens are `<s>`, `</s>` and `<unk>`:
+
+    {{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}
+",
+    how_to_fix: "
+Use the template that belongs to this tokenizer, or add the tokens to the tokenizer
+(`tokenizer.add_special_tokens({'additional_special_tokens': [...]})`, then resize the
+model's embeddings and train them) and save both together.
+",
 };
 
-pub(super) fn check(_ctx: &TemplateContext<'_>) -> Vec<Finding> {
-    Vec::new()
+pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
+    let tok = &ctx.model.tokenizer;
+    if !tok.has_vocab_info {
+        return Vec::new();
+    }
+    let t = ctx.template;
+    let shapes = tokenizer_shapes(tok);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for (range, literal) in control_literals(&t.text) {
+        let Some(shape) = shape_of(&literal) else {
+            continue;
+        };
+        let checked = match shape {
+            Shape::Pipe | Shape::FullwidthPipe => true,
+            Shape::UpperBracket | Shape::SnakeAngle => shapes.contains(&shape),
+            Shape::Angle => false,
+        };
+        if !checked || is_known(tok, &literal) || !seen.insert(literal.clone()) {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                Rule::UnknownSpecialToken,
+                &t.path,
+                format!(
+                    "template emits `{literal}`, which is not a token of this tokenizer: it will be split into ordinary pieces"
+                ),
+            )
+            .with_span(span_in_file(t, range))
+            .with_template(&t.name)
+            .with_help(
+                "use the template made for this tokenizer, or add the token to the tokenizer (and train its embedding)",
+            ),
+        );
+    }
+    out
+}
+
+fn is_known(tok: &TokenizerInfo, literal: &str) -> bool {
+    tok.known_tokens.contains(literal)
+        || tok.special_tokens.contains(literal)
+        || tok.added_tokens.values().any(|t| t == literal)
+}
+
+/// The shapes this tokenizer's special tokens come in (beyond `<|…|>`).
+fn tokenizer_shapes(tok: &TokenizerInfo) -> Vec<Shape> {
+    let mut shapes: Vec<Shape> = tok
+        .special_tokens
+        .iter()
+        .filter_map(|s| shape_of(s))
+        .collect();
+    shapes.sort();
+    shapes.dedup();
+    shapes
 }

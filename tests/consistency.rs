@@ -1,0 +1,228 @@
+//! The tokenizer-consistency rules (`prefix-mismatch`, `eos-mismatch`,
+//! `double-bos`, `unknown-special-token`, `capability-missing`,
+//! `generation-mask`) on fixture folders, each with an `expected.txt` beside
+//! it (one `rule-id: text the message contains` line per expected finding;
+//! empty = none of these rules may fire), and on the real tokenizer configs
+//! of `../shared/corpus` when present.
+
+use std::path::{Path, PathBuf};
+
+use chat_template_lint::capabilities::Capability;
+use chat_template_lint::check::{run_check, CheckOptions};
+use chat_template_lint::finding::{Finding, Severity};
+use chat_template_lint::render::default_now;
+use chat_template_lint::resolve::{Report, Settings};
+use chat_template_lint::rules::{Rule, RuleOptions};
+
+const RULES: [Rule; 6] = [
+    Rule::PrefixMismatch,
+    Rule::EosMismatch,
+    Rule::DoubleBos,
+    Rule::UnknownSpecialToken,
+    Rule::CapabilityMissing,
+    Rule::GenerationMask,
+];
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/consistency")
+}
+
+fn check(dir: &Path, require: &[&str]) -> Report {
+    let opts = CheckOptions {
+        paths: vec![dir.to_path_buf()],
+        root: dir.to_path_buf(),
+        now: default_now(),
+        rule_options: RuleOptions {
+            require: require.iter().map(|s| s.to_string()).collect(),
+        },
+        ..CheckOptions::default()
+    };
+    run_check(&opts, &Settings::default()).expect("check runs")
+}
+
+fn ours(report: &Report) -> Vec<&Finding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| RULES.contains(&f.rule))
+        .collect()
+}
+
+/// Every fixture folder (a folder holding `expected.txt`).
+fn fixture_dirs() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![fixtures()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("fixture dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == "expected.txt") {
+                out.push(dir.clone());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn fixtures_produce_exactly_the_expected_findings() {
+    let dirs = fixture_dirs();
+    assert!(dirs.len() >= 20, "fixtures missing: {dirs:?}");
+    let mut failures = Vec::new();
+    for dir in &dirs {
+        let expected_text = std::fs::read_to_string(dir.join("expected.txt")).expect("expected");
+        let expected: Vec<(&str, &str)> = expected_text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.split_once(": ").expect("`rule-id: text` line"))
+            .collect();
+        let report = check(dir, &[]);
+        let found = ours(&report);
+        let name = dir.strip_prefix(fixtures()).unwrap_or(dir).display();
+        let shown: Vec<String> = found
+            .iter()
+            .map(|f| format!("{}: {}", f.rule.id(), f.message))
+            .collect();
+        if found.len() != expected.len() {
+            failures.push(format!("{name}: expected {expected:?}, got {shown:#?}"));
+            continue;
+        }
+        for (rule, text) in &expected {
+            if !found
+                .iter()
+                .any(|f| f.rule.id() == *rule && f.message.contains(text))
+            {
+                failures.push(format!(
+                    "{name}: no `{rule}` finding containing {text:?}; got {shown:#?}"
+                ));
+            }
+        }
+        for f in &found {
+            // Findings that come from renders name their probe.
+            if f.rule != Rule::UnknownSpecialToken {
+                assert!(f.probe.is_some(), "{name}: {} names no probe", f.rule.id());
+            }
+            assert!(f.help.is_some(), "{name}: {} has no help", f.rule.id());
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn capabilities_are_found_by_rendering_probes() {
+    let report = check(
+        &fixtures().join("unknown-special-token/qwen-plain-text-tags"),
+        &[],
+    );
+    let caps = &report.models[0].templates[0].capabilities;
+    for cap in [
+        Capability::System,
+        Capability::Tools,
+        Capability::ToolCalls,
+        Capability::StringArguments,
+        Capability::ToolResults,
+    ] {
+        assert!(caps.contains(&cap), "missing {cap:?} in {caps:?}");
+    }
+    for cap in [
+        Capability::Reasoning,
+        Capability::Images,
+        Capability::GenerationMask,
+    ] {
+        assert!(!caps.contains(&cap), "unexpected {cap:?} in {caps:?}");
+    }
+
+    // Gemma's template raises on a system message and ignores tools.
+    let report = check(
+        &fixtures().join("eos-mismatch/gemma-generation-config-1-106"),
+        &[],
+    );
+    let caps = &report.models[0].templates[0].capabilities;
+    assert!(!caps.contains(&Capability::System), "{caps:?}");
+    assert!(!caps.contains(&Capability::Tools), "{caps:?}");
+}
+
+#[test]
+fn capability_missing_reports_required_capabilities_only() {
+    let dir = fixtures().join("unknown-special-token/qwen-plain-text-tags");
+    let report = check(&dir, &["tools", "system", "reasoning"]);
+    let missing: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == Rule::CapabilityMissing)
+        .collect();
+    assert_eq!(missing.len(), 1, "{missing:#?}");
+    assert!(missing[0].message.contains("`reasoning`"));
+    assert_eq!(missing[0].severity, Severity::Error);
+    assert_eq!(missing[0].probe.as_deref(), Some("reasoning"));
+
+    let report = check(&dir, &["tools"]);
+    assert!(!report
+        .findings
+        .iter()
+        .any(|f| f.rule == Rule::CapabilityMissing));
+}
+
+/// Real, complete tokenizer_config.json files must not raise false errors.
+/// Each one is checked alone in a folder (no tokenizer.json, no generation
+/// or model config). The remaining error findings are real bugs, explained.
+#[test]
+fn real_tokenizer_configs_have_no_unexplained_errors() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/tokenizer_configs");
+    let Ok(entries) = std::fs::read_dir(&corpus) else {
+        println!("SKIPPED: {} not found", corpus.display());
+        return;
+    };
+    let root = std::env::temp_dir().join(format!("ctl-consistency-corpus-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let mut count = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let dir = root.join(stem);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::copy(&path, dir.join("tokenizer_config.json")).expect("copy");
+        count += 1;
+    }
+    assert!(count >= 30, "expected the 39 corpus configs, found {count}");
+    let report = check(&root, &[]);
+    let _ = std::fs::remove_dir_all(&root);
+    let mut errors: Vec<String> = ours(&report)
+        .into_iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| {
+            let folder = f.path.split('/').next().unwrap_or("");
+            let literal = f.message.split('`').nth(1).unwrap_or("");
+            format!("{folder} {} {literal}", f.rule.id())
+        })
+        .collect();
+    errors.sort();
+    // Each is a real bug:
+    // - iLLuMinator: a ChatML template on a tokenizer whose only added tokens
+    //   are <|pad|>, <|bos|>, <|eos|>, <|unk|>.
+    // - dhanush-raja-a: the Llama 3.1 template (<|python_tag|>, <|eom_id|>)
+    //   on a Llama 3.0 tokenizer, where ids 128008/128010 are still
+    //   <|reserved_special_token_4|>/<|reserved_special_token_5|>.
+    let explained = [
+        "Anipaleja__iLLuMinator-4.9B__huggingface_model__tokenizer_config unknown-special-token <|im_end|>",
+        "Anipaleja__iLLuMinator-4.9B__huggingface_model__tokenizer_config unknown-special-token <|im_start|>",
+        "dhanush-raja-a__intel-unnati-bug-detection_project__lora_model__tokenizer_config unknown-special-token <|eom_id|>",
+        "dhanush-raja-a__intel-unnati-bug-detection_project__lora_model__tokenizer_config unknown-special-token <|python_tag|>",
+    ];
+    let warnings = ours(&report)
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
+    println!(
+        "{count} real configs: {} consistency errors (all explained), {warnings} warnings",
+        errors.len()
+    );
+    assert_eq!(errors, explained, "unexplained errors on real configs");
+}
