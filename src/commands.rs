@@ -240,11 +240,20 @@ fn render(args: RenderArgs) -> Result<ExitCode> {
             std::fs::read_to_string(f).with_context(|| format!("cannot read `{}`", f.display()))?
         }
         _ => {
-            let Some(t) = model.templates.iter().find(|t| t.name == name) else {
-                for f in &model.findings {
+            // A JSON file given by name: its own templates (a loose load), not
+            // whichever source wins in its folder; special tokens stay the folder's.
+            let own = file.as_ref().map(|f| {
+                load(&ModelDir {
+                    dir: f.clone(),
+                    rel_dir: f.to_string_lossy().into_owned(),
+                })
+            });
+            let source = own.as_ref().unwrap_or(&model);
+            let Some(t) = source.templates.iter().find(|t| t.name == name) else {
+                for f in &source.findings {
                     eprintln!("{}: {}", f.path, f.message);
                 }
-                let names: Vec<&str> = model.templates.iter().map(|t| t.name.as_str()).collect();
+                let names: Vec<&str> = source.templates.iter().map(|t| t.name.as_str()).collect();
                 bail!(
                     "no chat template named `{name}` in `{}` (found: {})",
                     path.display(),

@@ -582,3 +582,54 @@ fn discovers_every_template_in_the_shared_corpus() {
     );
     assert!(templates >= expected.len());
 }
+
+#[test]
+fn lfs_pointer_template_and_deeply_nested_json_are_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    std::fs::write(
+        p.join("chat_template.jinja"),
+        "version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 12\n",
+    )
+    .expect("write");
+    let deep = format!("{{\"a\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    std::fs::write(p.join("tokenizer_config.json"), deep).expect("write");
+    let r = check(&[p.to_path_buf()], p, DiscoverOptions::default());
+    let found = of_rule(&r, Rule::ConfigInvalid);
+    assert_eq!(found.len(), 2, "{:?}", r.findings);
+    assert!(found
+        .iter()
+        .any(|f| f.path == "chat_template.jinja" && f.message.contains("Git LFS")));
+    assert!(found
+        .iter()
+        .any(|f| f.path == "tokenizer_config.json" && f.message.contains("recursion")));
+}
+
+#[test]
+fn render_takes_the_template_of_the_file_it_is_given() {
+    let root = fixtures();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let messages = tmp.path().join("messages.json");
+    std::fs::write(&messages, r#"[{"role": "user", "content": "hi"}]"#).expect("write");
+    let render = |file: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_chat-template-lint"))
+            .args(["render", "--add-generation-prompt", "--messages"])
+            .arg(&messages)
+            .arg(root.join(file))
+            .output()
+            .expect("runs")
+    };
+    let out = render("loose/org__model__tokenizer_config.json");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
+    );
+    // The folder's winner is chat_template.jinja; naming the config renders the config's (stale) key.
+    let out = render("disagree/tokenizer_config.json");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "<|im_start|>user\nhi<|im_end|>\n"
+    );
+    let out = render("disagree");
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with("<|im_start|>assistant\n"));
+}
