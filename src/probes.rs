@@ -178,11 +178,12 @@ pub struct RenderedProbe {
     pub result: Result<String, RenderError>,
 }
 
-/// The inference prompt for one assistant turn of a probe: the messages
-/// before it, rendered with `add_generation_prompt=true` (`prefix-mismatch`
-/// compares it with the probe's training render).
+/// A render of one assistant turn of a probe, for `prefix-mismatch`:
+/// either the inference prompt for it (the messages before it, with
+/// `add_generation_prompt=true`) or the conversation up to and including it
+/// (with `add_generation_prompt=false`).
 #[derive(Debug)]
-pub struct TurnPrefix {
+pub struct TurnRender {
     pub probe: &'static Probe,
     /// Index of the assistant message in `probe.messages`.
     pub turn: usize,
@@ -195,7 +196,10 @@ pub struct TurnPrefix {
 #[derive(Debug, Default)]
 pub struct Renders {
     pub items: Vec<RenderedProbe>,
-    pub prefixes: Vec<TurnPrefix>,
+    /// The inference prompt before each assistant turn (after the first message).
+    pub prompts: Vec<TurnRender>,
+    /// The conversation through each assistant turn that is not the probe's last message.
+    pub answered: Vec<TurnRender>,
 }
 
 impl Renders {
@@ -221,7 +225,8 @@ impl Renders {
     /// How many renders were made (probes both ways, plus turn prefixes
     /// that no probe already covered).
     pub fn count(&self) -> usize {
-        self.items.len() + self.prefixes.iter().filter(|p| !p.reused).count()
+        let fresh = |v: &[TurnRender]| v.iter().filter(|p| !p.reused).count();
+        self.items.len() + fresh(&self.prompts) + fresh(&self.answered)
     }
 }
 
@@ -252,34 +257,46 @@ pub fn render_probes(
             });
         }
     }
-    let mut prefixes = Vec::new();
+    let mut prompts = Vec::new();
+    let mut answered = Vec::new();
     for probe in probes() {
         let Some(messages) = probe.messages.as_array() else {
             continue;
         };
         for (turn, message) in messages.iter().enumerate() {
-            if turn == 0 || message.get("role").and_then(Value::as_str) != Some("assistant") {
+            if message.get("role").and_then(Value::as_str) != Some("assistant") {
                 continue;
             }
-            let before = &messages[..turn];
             // Another probe may be exactly this conversation: reuse its render.
-            let same = items.iter().find(|r| {
-                r.add_generation_prompt
-                    && r.probe.tools == probe.tools
-                    && r.probe.documents == probe.documents
-                    && r.probe.messages.as_array().map(Vec::as_slice) == Some(before)
-            });
-            let result = match same {
-                Some(r) => r.result.clone(),
-                None => render(&Value::Array(before.to_vec()), probe, true),
+            let turn_render = |upto: usize, add_generation_prompt: bool| {
+                let part = &messages[..upto];
+                let same = items.iter().find(|r| {
+                    r.add_generation_prompt == add_generation_prompt
+                        && r.probe.tools == probe.tools
+                        && r.probe.documents == probe.documents
+                        && r.probe.messages.as_array().map(Vec::as_slice) == Some(part)
+                });
+                TurnRender {
+                    probe,
+                    turn,
+                    result: match same {
+                        Some(r) => r.result.clone(),
+                        None => render(&Value::Array(part.to_vec()), probe, add_generation_prompt),
+                    },
+                    reused: same.is_some(),
+                }
             };
-            prefixes.push(TurnPrefix {
-                probe,
-                turn,
-                result,
-                reused: same.is_some(),
-            });
+            if turn > 0 {
+                prompts.push(turn_render(turn, true));
+            }
+            if turn + 1 < messages.len() {
+                answered.push(turn_render(turn + 1, false));
+            }
         }
     }
-    Renders { items, prefixes }
+    Renders {
+        items,
+        prompts,
+        answered,
+    }
 }

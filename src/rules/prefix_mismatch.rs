@@ -5,8 +5,10 @@
 //! with `add_generation_prompt=True` (what the model is served with) must be
 //! a prefix of the whole conversation rendered with
 //! `add_generation_prompt=False` (what it is trained on, one sample with a
-//! loss on each assistant turn). One finding per template, for the first
-//! turn that breaks; the detail lists every probe that does.
+//! loss on each assistant turn). So must the conversation rendered through
+//! that turn: otherwise the history is rewritten once later turns follow
+//! (Qwen3 drops earlier reasoning). One finding per template, for the first
+//! turn that breaks; the detail lists every one that does.
 
 use super::tokens::floor_char_boundary;
 use super::{RuleDocs, TemplateContext};
@@ -19,8 +21,10 @@ pub(super) const DOCS: RuleDocs = RuleDocs {
 For each assistant turn of the probe conversations, renders the messages before it with
 `add_generation_prompt=True` — the prompt the model gets when serving — and checks that
 it is a prefix of the whole conversation rendered with `add_generation_prompt=False` —
-the text the model is trained on. Reports the first byte where they differ, with
-context, and the probe.
+the text the model is trained on. It also checks that the conversation rendered up to
+and including a turn is a prefix of the whole conversation, i.e. that a turn is
+rendered the same way once later turns follow. Reports the first byte where they
+differ, with context, and the probe.
 ",
     why_bad: "
 The model learns to answer after exactly the text it saw in training. If serving puts
@@ -46,55 +50,101 @@ ignore the rule for this template in the config.
 /// Characters of context shown on each side of the first difference.
 const CONTEXT: usize = 24;
 
-pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
-    let mut broken: Vec<(&'static str, usize, usize, &str, &str)> = Vec::new();
-    for p in &ctx.renders.prefixes {
-        let (Ok(prompt), Some(full)) = (&p.result, ctx.renders.ok(p.probe.name, false)) else {
-            continue;
+/// Which comparison broke.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The inference prompt before a turn vs the training render.
+    Prompt,
+    /// The conversation through a turn vs the training render (history
+    /// rendered differently once later turns follow).
+    History,
+}
+
+/// One turn whose render is not a prefix of the training render.
+struct Break<'a> {
+    kind: Kind,
+    probe: &'static str,
+    turn: usize,
+    at: usize,
+    left: &'a str,
+    full: &'a str,
+}
+
+impl Break<'_> {
+    fn describe(&self) -> String {
+        let what = match self.kind {
+            Kind::Prompt => "the prompt served before",
+            Kind::History => "the conversation through",
         };
-        if full.starts_with(prompt.as_str()) {
-            continue;
-        }
-        let at = first_difference(prompt, full);
-        broken.push((p.probe.name, p.turn, at, prompt.as_str(), full));
+        format!(
+            "{what} the assistant message at index {} of probe `{}` is not a prefix of the training render: at byte {} it has `{}` where training has `{}`",
+            self.turn,
+            self.probe,
+            self.at,
+            around(self.left, self.at),
+            around(self.full, self.at)
+        )
     }
-    let Some(&(probe, turn, at, prompt, full)) = broken.first() else {
+
+    /// Whether reasoning markup is where the two texts part.
+    fn involves_reasoning(&self) -> bool {
+        [self.left, self.full]
+            .iter()
+            .any(|s| involves_think(s, self.at))
+    }
+}
+
+pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
+    let turns = [
+        (Kind::Prompt, &ctx.renders.prompts),
+        (Kind::History, &ctx.renders.answered),
+    ];
+    let mut breaks = Vec::new();
+    for (kind, renders) in turns {
+        for p in renders.iter() {
+            let (Ok(left), Some(full)) = (&p.result, ctx.renders.ok(p.probe.name, false)) else {
+                continue;
+            };
+            if full.starts_with(left.as_str()) {
+                continue;
+            }
+            breaks.push(Break {
+                kind,
+                probe: p.probe.name,
+                turn: p.turn,
+                at: first_difference(left, full),
+                left,
+                full,
+            });
+        }
+    }
+    let Some(first) = breaks.first() else {
         return Vec::new();
     };
     let t = ctx.template;
-    let served = around(prompt, at);
-    let trained = around(full, at);
-    let reasoning = [prompt, full].iter().any(|s| involves_think(s, at));
-    let known = if reasoning {
-        " The difference involves `<think>`: the template adds a thinking block to the generation prompt or strips reasoning from the history, as Qwen3 and DeepSeek-R1 templates do on purpose."
-    } else {
-        ""
+    let reasoning = first.involves_reasoning();
+    let known = match (reasoning, first.kind) {
+        (false, _) => "",
+        (true, Kind::Prompt) => " The difference involves reasoning markup: the template opens a thinking block in the generation prompt, as DeepSeek-R1 and Qwen3-style templates do on purpose.",
+        (true, Kind::History) => " The difference involves reasoning markup: the template strips reasoning from earlier turns, as Qwen3-style templates do on purpose.",
     };
-    let detail = broken
+    let detail = breaks
         .iter()
-        .map(|(probe, turn, at, prompt, full)| {
-            format!(
-                "probe `{probe}`, assistant message {turn}: at byte {at}, served `{}` vs trained `{}`",
-                around(prompt, *at),
-                around(full, *at)
-            )
-        })
+        .map(Break::describe)
         .collect::<Vec<_>>()
         .join("\n");
     vec![Finding::new(
         Rule::PrefixMismatch,
         &t.path,
-        format!(
-            "the prompt served before assistant message {turn} is not a prefix of the training render: at byte {at} the prompt has `{served}` where training has `{trained}`.{known}"
-        ),
+        format!("{}.{known}", first.describe()),
     )
     .with_template(&t.name)
-    .with_probe(probe)
+    .with_probe(first.probe)
     .with_detail(detail)
     .with_help(if reasoning {
-        "if the reasoning handling is intended, ignore `prefix-mismatch` for this template; otherwise make the generation prompt match the assistant header"
+        "if the reasoning handling is intended, ignore `prefix-mismatch` for this template; otherwise render every turn the same way wherever it appears"
     } else {
-        "make the generation prompt the exact text that opens an assistant turn in the message loop"
+        "make the generation prompt the exact text that opens an assistant turn in the message loop, and render each turn the same way whatever follows it"
     })]
 }
 
@@ -119,12 +169,15 @@ fn around(s: &str, at: usize) -> String {
     out
 }
 
-/// Whether a `<think>` or `</think>` tag overlaps the text near `at`.
+/// Whether reasoning markup (`<think>`, `</think>`, Command R's
+/// `<|START_THINKING|>`, Gemma's `thought` channel, …) is near `at`.
 fn involves_think(s: &str, at: usize) -> bool {
     let start = floor_char_boundary(s, at.saturating_sub(8));
     let end = floor_char_boundary(s, at + 2 * CONTEXT);
-    let window = &s[start..end];
-    window.contains("<think>") || window.contains("</think>")
+    let window = s[start..end].to_ascii_lowercase();
+    ["think", "thought", "reasoning"]
+        .iter()
+        .any(|w| window.contains(w))
 }
 
 #[cfg(test)]
