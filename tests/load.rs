@@ -633,3 +633,56 @@ fn render_takes_the_template_of_the_file_it_is_given() {
     let out = render("disagree");
     assert!(String::from_utf8_lossy(&out.stdout).ends_with("<|im_start|>assistant\n"));
 }
+
+#[test]
+fn bom_empty_template_and_processor_conflict() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    // A BOM in a .jinja file is kept by transformers: reported, still checked.
+    std::fs::create_dir_all(p.join("bom")).expect("mkdir");
+    std::fs::write(p.join("bom/chat_template.jinja"), "\u{feff}{{ messages }}").expect("write");
+    // An empty template string in the config.
+    std::fs::create_dir_all(p.join("empty-key")).expect("mkdir");
+    std::fs::write(
+        p.join("empty-key/tokenizer_config.json"),
+        "{\n  \"chat_template\": \"  \"\n}\n",
+    )
+    .expect("write");
+    // chat_template.json + additional_chat_templates/: AutoProcessor raises.
+    std::fs::create_dir_all(p.join("conflict/additional_chat_templates")).expect("mkdir");
+    std::fs::write(
+        p.join("conflict/additional_chat_templates/rag.jinja"),
+        "{{ messages }}",
+    )
+    .expect("write");
+    std::fs::write(
+        p.join("conflict/chat_template.json"),
+        r#"{"chat_template": "{{ messages }}"}"#,
+    )
+    .expect("write");
+    let r = check(&[p.to_path_buf()], p, DiscoverOptions::default());
+    let invalid = of_rule(&r, Rule::ConfigInvalid);
+    assert_eq!(invalid.len(), 2, "{:?}", r.findings);
+    assert!(invalid
+        .iter()
+        .any(|f| f.path == "bom/chat_template.jinja" && f.message.contains("byte-order mark")));
+    let empty = invalid
+        .iter()
+        .find(|f| f.path == "empty-key/tokenizer_config.json")
+        .expect("empty template reported");
+    assert_eq!(position(&r, empty).expect("pos").line, 2);
+    let conflict = of_rule(&r, Rule::TemplateSourcesDisagree);
+    assert_eq!(conflict.len(), 1, "{:?}", r.findings);
+    assert!(
+        conflict[0].message.contains("raise ValueError"),
+        "{}",
+        conflict[0].message
+    );
+    // The empty key is not also "template-missing" (it is already reported).
+    assert!(
+        of_rule(&r, Rule::TemplateMissing).is_empty(),
+        "{:?}",
+        r.findings
+    );
+    assert_eq!(r.stats.templates, 2);
+}

@@ -24,12 +24,11 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::json::{elements, member, value_span};
-use super::offsets::decode_string;
-use super::read::{display_path, read_json, read_text, Text};
+use super::key::templates_from_key;
+use super::read::{display_path, read_json, read_text};
 use super::{LoadedModel, OffsetMap, Origin, Template};
 use crate::discover::ModelDir;
-use crate::finding::Finding;
+use crate::finding::{Finding, Span};
 use crate::rules::Rule;
 
 /// The special-token keys transformers passes to templates, in its order
@@ -63,15 +62,23 @@ pub fn load(md: &ModelDir) -> LoadedModel {
     // Group 1: the .jinja files.
     let mut jinja = Vec::new();
     let path = display_path(&model, "chat_template.jinja");
-    if let Some(t) = read_text(&mut model, &dir.join("chat_template.jinja"), &path) {
-        jinja.push(whole_file("default", Origin::JinjaFile, t));
-    }
+    jinja.extend(read_template(
+        &mut model,
+        &dir.join("chat_template.jinja"),
+        &path,
+        "default",
+        Origin::JinjaFile,
+    ));
     for name in additional_template_names(&dir) {
         let rel = format!("additional_chat_templates/{name}.jinja");
         let path = display_path(&model, &rel);
-        if let Some(t) = read_text(&mut model, &dir.join(&rel), &path) {
-            jinja.push(whole_file(&name, Origin::AdditionalJinja, t));
-        }
+        jinja.extend(read_template(
+            &mut model,
+            &dir.join(&rel),
+            &path,
+            &name,
+            Origin::AdditionalJinja,
+        ));
     }
 
     // Group 2: a processor's chat_template.json.
@@ -124,9 +131,13 @@ fn load_loose(model: &mut LoadedModel, file: &Path) {
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     let mut found = Vec::new();
     if !is_json {
-        if let Some(t) = read_text(model, file, &display) {
-            found.push(whole_file("default", Origin::JinjaFile, t));
-        }
+        found.extend(read_template(
+            model,
+            file,
+            &display,
+            "default",
+            Origin::JinjaFile,
+        ));
         model.tokenizer = super::tokenizer::read_tokenizer_info(file, None);
     } else {
         let parsed = read_json(model, file, &display);
@@ -160,14 +171,35 @@ fn additional_template_names(dir: &Path) -> Vec<String> {
     names
 }
 
-fn whole_file(name: &str, origin: Origin, t: Text) -> Template {
-    Template {
+/// A `.jinja` file: the whole file is the template, byte for byte (like
+/// transformers' `open(..., encoding="utf-8").read()`).
+fn read_template(
+    model: &mut LoadedModel,
+    path: &Path,
+    display: &str,
+    name: &str,
+    origin: Origin,
+) -> Option<Template> {
+    let t = read_text(model, path, display)?;
+    if t.text.starts_with('\u{feff}') {
+        // Python's "utf-8" codec keeps the BOM, and Jinja prints it as text.
+        model.findings.push(
+            Finding::new(
+                Rule::ConfigInvalid,
+                display,
+                format!("`{display}` starts with a UTF-8 byte-order mark; transformers keeps it, so every prompt starts with an invisible U+FEFF"),
+            )
+            .with_span(Span::new(0, 3))
+            .with_help("save the file as UTF-8 without a BOM"),
+        );
+    }
+    Some(Template {
         name: name.to_string(),
         text: t.text,
         origin,
         path: t.path,
         offsets: OffsetMap::identity(),
-    }
+    })
 }
 
 /// The first non-empty group is what transformers uses; the rest is shadowed.
@@ -194,118 +226,6 @@ fn resolve_precedence(model: &mut LoadedModel, groups: [Vec<Template>; 3]) {
                 None => model.templates.push(t),
             }
         }
-    }
-}
-
-/// The templates of a `chat_template` value: a string (`default`), a list
-/// of `{"name", "template"}` objects, or an object `{name: template}`.
-fn templates_from_key(
-    model: &mut LoadedModel,
-    out: &mut Vec<Template>,
-    file: &Text,
-    v: &Value,
-    origin: Origin,
-) {
-    let src = &file.text;
-    let value_at = member(src, 0, "chat_template");
-    let span_at = |at: Option<usize>| at.and_then(|a| value_span(src, a));
-    let bad = |model: &mut LoadedModel, at: Option<usize>, msg: String| {
-        let mut f = Finding::new(Rule::ConfigInvalid, &file.path, msg).with_help(
-            "`chat_template` must be a string, or a list of `{\"name\": ..., \"template\": ...}` objects",
-        );
-        if let Some(span) = span_at(at) {
-            f = f.with_span(span);
-        }
-        model.findings.push(f);
-    };
-    match v {
-        Value::Null => {}
-        Value::String(s) => out.push(from_literal("default", s, origin, file, value_at)),
-        Value::Array(items) => {
-            let starts = value_at.and_then(|a| elements(src, a));
-            for (i, item) in items.iter().enumerate() {
-                let item_at = starts.as_ref().and_then(|s| s.get(i).copied());
-                let name = item.get("name").and_then(Value::as_str);
-                let text = item.get("template").and_then(Value::as_str);
-                match (name, text) {
-                    (Some(n), Some(t)) => {
-                        let at = item_at.and_then(|a| member(src, a, "template"));
-                        out.push(from_literal(n, t, origin, file, at));
-                    }
-                    _ => bad(
-                        model,
-                        item_at,
-                        format!(
-                            "`chat_template` entry {i} in `{}` is not a `{{\"name\": string, \"template\": string}}` object",
-                            file.path
-                        ),
-                    ),
-                }
-            }
-        }
-        Value::Object(map) => {
-            for (n, t) in map {
-                let at = value_at.and_then(|a| member(src, a, n));
-                match t.as_str() {
-                    Some(t) => out.push(from_literal(n, t, origin, file, at)),
-                    None => bad(
-                        model,
-                        at,
-                        format!(
-                            "`chat_template.{n}` in `{}` is {}, not a string",
-                            file.path,
-                            kind(t)
-                        ),
-                    ),
-                }
-            }
-        }
-        Value::Bool(_) | Value::Number(_) => bad(
-            model,
-            value_at,
-            format!(
-                "`chat_template` in `{}` is {}, not a string or a list of named templates",
-                file.path,
-                kind(v)
-            ),
-        ),
-    }
-}
-
-/// A template decoded from the JSON string literal at `at`, with its exact
-/// offset map; falls back to the value serde_json gave (mapped to the
-/// literal's start) if the literal cannot be located.
-fn from_literal(
-    name: &str,
-    text: &str,
-    origin: Origin,
-    file: &Text,
-    at: Option<usize>,
-) -> Template {
-    let decoded = at
-        .and_then(|a| decode_string(&file.text, a))
-        .filter(|d| d.text == text);
-    let offsets = match decoded {
-        Some(d) => d.offsets,
-        None => OffsetMap::starting_at(at.unwrap_or(0)),
-    };
-    Template {
-        name: name.to_string(),
-        text: text.to_string(),
-        origin,
-        path: file.path.clone(),
-        offsets,
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
     }
 }
 

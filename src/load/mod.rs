@@ -117,6 +117,7 @@ pub struct LoadedModel {
 
 mod folder;
 mod json;
+mod key;
 mod read;
 mod tokenizer;
 

@@ -46,7 +46,33 @@ stale file), or copy the correct template into both so every runtime sees the sa
 
 pub(super) fn check(model: &LoadedModel) -> Vec<Finding> {
     let mut out = Vec::new();
+    // `ProcessorMixin.get_processor_dict` refuses this combination outright.
+    let additional = model
+        .templates
+        .iter()
+        .any(|t| t.origin == Origin::AdditionalJinja);
+    let conflict = model
+        .shadowed
+        .iter()
+        .find(|t| t.origin == Origin::ChatTemplateJson)
+        .filter(|_| additional);
+    if let Some(json) = conflict {
+        out.push(
+            Finding::new(
+                Rule::TemplateSourcesDisagree,
+                json.path.clone(),
+                format!(
+                    "`{}` next to `additional_chat_templates/` makes transformers' AutoProcessor.from_pretrained raise ValueError (conflicting chat template files)",
+                    json.path
+                ),
+            )
+            .with_help("replace the legacy chat_template.json with chat_template.jinja"),
+        );
+    }
     for ignored in &model.shadowed {
+        if conflict.is_some() && ignored.origin == Origin::ChatTemplateJson {
+            continue; // already the conflict above
+        }
         match model.templates.iter().find(|t| t.name == ignored.name) {
             Some(used) => {
                 if normalize(&used.text) == normalize(&ignored.text) {
