@@ -21,6 +21,9 @@ pub struct ExchangeRenders<'a> {
     pub pair_user_text: &'a str,
     /// The assistant message's text in `pair`.
     pub assistant_text: &'a str,
+    /// What a render of `[system, user, …]` writes between the system text
+    /// and the user text, when the template accepts a system message.
+    pub after_system: Option<&'a str>,
 }
 
 /// The pieces of an exchange, as rendered.
@@ -37,6 +40,8 @@ pub struct Anatomy {
     pub after_assistant: String,
     /// Whether `add_generation_prompt=True` changed the `[user]` render at all.
     pub gen_changes_render: bool,
+    /// See `ExchangeRenders::after_system`.
+    pub after_system: Option<String>,
 }
 
 impl Anatomy {
@@ -54,6 +59,7 @@ impl Anatomy {
             between: r.pair[pair_user_end..assistant_start].to_string(),
             after_assistant: r.pair[after..].to_string(),
             gen_changes_render: r.user != r.user_gen,
+            after_system: r.after_system.map(str::to_string),
         })
     }
 
@@ -69,6 +75,37 @@ impl Anatomy {
     /// Whether the header holds anything but whitespace.
     pub fn has_header(&self) -> bool {
         !self.header().trim().is_empty()
+    }
+
+    /// Whether the `[user]` render stops where the user's turn ends: what it
+    /// writes after the user text is how the training render goes on too (up
+    /// to one trailing special token, such as an eos appended when no
+    /// generation prompt is asked), and it has not begun an assistant turn.
+    ///
+    /// Not so for a template that embeds the conversation in one prompt
+    /// (Llama Guard's `User: … Agent: …`), nor for one that always opens the
+    /// assistant turn (Command A's unconditional `<|CHATBOT_TOKEN|>`). The
+    /// role-independent part of a turn change is what follows a system
+    /// message too; the `[user]` render must not go beyond it.
+    pub fn ends_with_user_turn(&self) -> bool {
+        let k = token_start(
+            &self.between,
+            common_prefix_len(&self.user_tail, &self.between),
+        );
+        let rest = self.user_tail[k..].trim();
+        if !(rest.is_empty() || is_one_special_token(rest)) {
+            return false;
+        }
+        match &self.after_system {
+            Some(after_system) => {
+                let generic = token_start(
+                    &self.between,
+                    common_prefix_len(after_system, &self.between),
+                );
+                k <= generic
+            }
+            None => true,
+        }
     }
 
     /// The text the training render ends with that also opens the assistant's
@@ -90,6 +127,16 @@ fn token_start(s: &str, at: usize) -> usize {
         Some(open) if !before[open..].contains(['>', ']']) => open,
         _ => at,
     }
+}
+
+/// `<…>` or `[…]` with no other bracket inside: one special token.
+fn is_one_special_token(s: &str) -> bool {
+    let inner = |open: char, close: char| {
+        s.strip_prefix(open)
+            .and_then(|r| r.strip_suffix(close))
+            .is_some_and(|r| !r.contains(['<', '>', '[', ']']))
+    };
+    inner('<', '>') || inner('[', ']')
 }
 
 /// Like `token_start`, for a common suffix starting at `at`: a cut inside a
@@ -148,6 +195,7 @@ mod tests {
             user_text: "U",
             pair_user_text: "U",
             assistant_text: "A",
+            after_system: None,
         })
         .expect("texts are present")
     }

@@ -11,10 +11,10 @@
 //! blank. A generation prompt that exists but differs from H (Qwen3's empty
 //! think block, DeepSeek-R1's `<think>\n`) is `prefix-mismatch`, not this.
 
-use super::anatomy::{Anatomy, ExchangeRenders};
+use super::anatomy::{text_between, Anatomy, ExchangeRenders};
 use super::{template_span, RuleDocs, TemplateContext};
 use crate::finding::{escape_snippet, Finding};
-use crate::probes::{ASSISTANT_TEXT, USER_TEXT};
+use crate::probes::{ASSISTANT_TEXT, SYSTEM_TEXT, USER_TEXT};
 use crate::rules::Rule;
 
 pub(super) const DOCS: RuleDocs = RuleDocs {
@@ -60,10 +60,12 @@ When fine-tuning needs a different template, pass it per call
 ",
 };
 
-/// The missing header, when `renders` show the bug.
+/// The missing header, when `renders` show the bug: a generation prompt
+/// that changes nothing, a non-blank header, and a `[user]` render that
+/// stops where the user's turn ends.
 pub fn missing_header(renders: &ExchangeRenders<'_>) -> Option<String> {
     let anatomy = Anatomy::read(renders)?;
-    if anatomy.gen_changes_render || !anatomy.has_header() {
+    if anatomy.gen_changes_render || !anatomy.has_header() || !anatomy.ends_with_user_turn() {
         return None;
     }
     Some(anatomy.header().to_string())
@@ -78,6 +80,9 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     ) else {
         return Vec::new();
     };
+    let after_system = r
+        .ok("system-user-assistant", false)
+        .and_then(|s| text_between(s, SYSTEM_TEXT, USER_TEXT));
     let renders = ExchangeRenders {
         user,
         user_gen,
@@ -85,6 +90,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         user_text: USER_TEXT,
         pair_user_text: USER_TEXT,
         assistant_text: ASSISTANT_TEXT,
+        after_system,
     };
     let Some(header) = missing_header(&renders) else {
         return Vec::new();

@@ -81,6 +81,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         user_text: USER_TEXT,
         pair_user_text: USER_TEXT,
         assistant_text: ASSISTANT_TEXT,
+        after_system: None,
     }) else {
         return Vec::new();
     };

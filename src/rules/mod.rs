@@ -27,6 +27,8 @@ mod template_syntax;
 mod tokens;
 mod unknown_special_token;
 
+pub use generation_prompt_missing::missing_header;
+pub use generation_prompt_unconditional::dangling_header;
 pub use tokens::blank_comments;
 
 /// Every rule the tool has. Adding one means adding a variant here, a file
