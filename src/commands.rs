@@ -142,6 +142,9 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from),
+        step_outputs: std::env::var_os("GITHUB_OUTPUT")
+            .filter(|v| actions && !v.is_empty())
+            .map(PathBuf::from),
     };
     let mut out = std::io::stdout().lock();
     emit_all(&report, &sinks, &mut out)?;

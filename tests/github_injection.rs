@@ -121,6 +121,7 @@ fn notices_alone_overflowing_leave_room_for_the_closing_notice() {
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_chat-template-lint"));
     c.env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_OUTPUT")
         .env_remove("GITHUB_WORKSPACE")
         .env("GITHUB_ACTIONS", "true");
     c

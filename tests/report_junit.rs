@@ -137,6 +137,7 @@ fn invalid_utf8_file_names_via_the_binary() {
         .arg(&out)
         .current_dir(dir.path())
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_OUTPUT")
         .output()
         .unwrap();
     assert_eq!(

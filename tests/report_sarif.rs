@@ -172,6 +172,7 @@ fn the_binary_writes_sarif() {
         .arg(&out)
         .current_dir(dir.path())
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_OUTPUT")
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));

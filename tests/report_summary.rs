@@ -80,6 +80,7 @@ fn the_binary_appends_to_the_step_summary() {
         .current_dir(dir.path())
         .env("GITHUB_STEP_SUMMARY", &summary)
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_OUTPUT")
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));

@@ -77,6 +77,7 @@ fn bin(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
         .args(args)
         .current_dir(dir)
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_OUTPUT")
         .env_remove("GITHUB_STEP_SUMMARY")
         .output()
         .unwrap()
@@ -150,9 +151,15 @@ fn github_is_the_default_format_in_actions() {
         .current_dir(dir.path())
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_WORKSPACE", dir.path())
+        .env("GITHUB_OUTPUT", dir.path().join("outputs"))
         .env_remove("GITHUB_STEP_SUMMARY")
         .output()
         .unwrap();
+    // The step gets `errors` and `warnings` outputs.
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("outputs")).unwrap(),
+        "errors=1\nwarnings=0\n"
+    );
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
         // Invalid JSON is reported at the error's line and column.
@@ -165,6 +172,8 @@ fn github_is_the_default_format_in_actions() {
         .args(["check", "--no-config", "--format", "json"])
         .current_dir(dir.path())
         .env("GITHUB_ACTIONS", "true")
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_STEP_SUMMARY")
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).starts_with('['));

@@ -65,6 +65,8 @@ pub struct Sinks {
     pub sarif: Option<PathBuf>,
     /// `$GITHUB_STEP_SUMMARY`, appended to.
     pub step_summary: Option<PathBuf>,
+    /// `$GITHUB_OUTPUT` (under Actions): the step gets `errors=N` and `warnings=N`.
+    pub step_outputs: Option<PathBuf>,
 }
 
 impl Sinks {
@@ -77,6 +79,7 @@ impl Sinks {
             junit: None,
             sarif: None,
             step_summary: None,
+            step_outputs: None,
         }
     }
 }
@@ -111,6 +114,20 @@ pub fn emit_all(report: &Report, sinks: &Sinks, out: &mut dyn Write) -> Result<(
             .with_context(|| format!("cannot append to `{}`", path.display()))?;
         let links: Vec<String> = links.iter().map(|l| summary::cell(l)).collect();
         summary::write(report, existing, &links, &mut file)?;
+    }
+    if let Some(path) = &sinks.step_outputs {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot append to `{}`", path.display()))?;
+        // Numbers only: nothing untrusted reaches the outputs file.
+        writeln!(
+            file,
+            "errors={}\nwarnings={}",
+            report.count(crate::finding::Severity::Error),
+            report.count(crate::finding::Severity::Warning)
+        )?;
     }
     emit(report, sinks, out)
 }
