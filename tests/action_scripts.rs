@@ -164,7 +164,10 @@ fn verified_download_is_used() {
         log.contains("releases/download/v0.1.0/chat-template-lint-x86_64-unknown-linux-gnu"),
         "{log}"
     );
-    assert!(log.contains("https://github.com/owner/chat-template-lint/"), "{log}");
+    assert!(
+        log.contains("https://github.com/owner/chat-template-lint/"),
+        "{log}"
+    );
     assert!(!log.contains("cargo"), "{log}");
     let outputs = fs::read_to_string(t.path().join("outputs")).unwrap();
     assert!(outputs.starts_with("bin="), "{outputs}");
