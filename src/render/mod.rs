@@ -3,12 +3,17 @@
 //! `utils/chat_template_utils.py`, on jinja2's ImmutableSandboxedEnvironment).
 //!
 //! Pure: no I/O, no clock (the time for `strftime_now` is an input). Run time
-//! and output size are bounded because templates are untrusted code.
+//! (fuel), output size (capped while rendering) and nesting depth are bounded
+//! because templates are untrusted code.
 //!
-//! NOTE: first working version on stock minijinja; byte-for-byte fidelity
-//! with transformers is issue 3.
+//! Layout: `prepass` rewrites what minijinja cannot parse or iterate like
+//! jinja2; `env` configures minijinja like transformers' environment, with
+//! `filters`, `pytests`, `methods`, `pyjson`, `pyrepr` (Python's printing),
+//! `generator`, `strftime`; `shape` builds the context; `limits` bounds a
+//! render; `generation` records `{% generation %}` spans.
 
 use std::fmt;
+use std::ops::Range;
 
 use chrono::NaiveDateTime;
 use minijinja::{Environment, Error, ErrorKind, Value as JValue};
@@ -44,7 +49,7 @@ pub fn default_now() -> NaiveDateTime {
 pub struct CompileError {
     pub message: String,
     /// Byte range in the template text, when known.
-    pub range: Option<std::ops::Range<usize>>,
+    pub range: Option<Range<usize>>,
     /// 1-based line in the template text, when known.
     pub line: Option<usize>,
 }
@@ -64,7 +69,7 @@ pub enum RenderErrorKind {
 pub struct RenderError {
     pub kind: RenderErrorKind,
     pub message: String,
-    pub range: Option<std::ops::Range<usize>>,
+    pub range: Option<Range<usize>>,
     pub line: Option<usize>,
 }
 
@@ -80,11 +85,27 @@ impl fmt::Display for CompileError {
     }
 }
 
+mod env;
+mod filters;
+mod generation;
+mod generator;
+mod limits;
+mod methods;
+mod prepass;
+mod pyjson;
+mod pyrepr;
+mod pytests;
+mod shape;
+mod strftime;
+
+pub use prepass::Rewritten;
+
 const NAME: &str = "chat_template";
 
 /// A compiled template, ready to render many times.
 pub struct Compiled {
     env: Environment<'static>,
+    rewritten: Rewritten,
 }
 
 impl fmt::Debug for Compiled {
@@ -95,80 +116,136 @@ impl fmt::Debug for Compiled {
 
 /// Compile `text` the way transformers' environment would parse it.
 pub fn compile(text: &str) -> Result<Compiled, CompileError> {
-    let mut env = Environment::new();
-    let syntax = minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .keep_trailing_newline(false)
-        .build()
-        .map_err(|e| CompileError {
-            message: e.to_string(),
-            range: None,
-            line: None,
-        })?;
-    env.set_syntax(syntax);
-    env.set_fuel(Some(FUEL));
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
-    env.add_function("raise_exception", |msg: String| -> Result<JValue, Error> {
-        Err(Error::new(
-            ErrorKind::InvalidOperation,
-            format!("raise_exception: {msg}"),
-        ))
-    });
-    env.add_template_owned(NAME, text.to_string())
-        .map_err(|e| CompileError {
+    let syntax = env::syntax().map_err(|e| CompileError {
+        message: e.to_string(),
+        range: None,
+        line: None,
+    })?;
+    let rewritten = prepass::rewrite(text, &syntax);
+    let mut env = env::environment(syntax, FUEL);
+    if let Err(e) = env.add_template_owned(NAME, rewritten.source.clone()) {
+        return Err(CompileError {
             message: e.detail().unwrap_or("syntax error").to_string(),
-            range: e.range(),
+            range: e
+                .range()
+                .map(|r| rewritten.map_offset(r.start)..rewritten.map_offset(r.end)),
             line: e.line(),
-        })?;
-    Ok(Compiled { env })
+        });
+    }
+    Ok(Compiled { env, rewritten })
 }
 
 impl Compiled {
+    /// Render one input. The output is exactly what transformers produces,
+    /// or an error where transformers raises.
     pub fn render(&self, input: &RenderInput) -> Result<String, RenderError> {
-        let tmpl = self.env.get_template(NAME).map_err(|e| failed(&e))?;
-        let mut ctx = Map::new();
-        ctx.insert("messages".into(), input.messages.clone());
-        ctx.insert("tools".into(), input.tools.clone().unwrap_or(Value::Null));
-        ctx.insert(
-            "documents".into(),
-            input.documents.clone().unwrap_or(Value::Null),
-        );
-        ctx.insert(
-            "add_generation_prompt".into(),
-            Value::Bool(input.add_generation_prompt),
-        );
-        for (k, v) in &input.vars {
-            ctx.insert(k.clone(), v.clone());
+        self.render_ctx(input, false)
+    }
+
+    /// Render like `render`, and also return the byte ranges of the output
+    /// produced inside `{% generation %}` blocks (merged when adjacent).
+    /// See `generation.rs` for how they are recorded.
+    pub fn render_with_generation_spans(
+        &self,
+        input: &RenderInput,
+    ) -> Result<(String, Vec<Range<usize>>), RenderError> {
+        let marked = self.render_ctx(input, true)?;
+        if generation::has_markers(&input_text(input)) {
+            // The input itself holds marker characters: spans would be
+            // ambiguous, so render plainly and report none.
+            return Ok((self.render(input)?, Vec::new()));
         }
-        let out = tmpl
-            .render(JValue::from(minijinja::value::Serde(Value::Object(ctx))))
-            .map_err(|e| failed(&e))?;
-        if out.len() > MAX_OUTPUT {
-            return Err(RenderError {
-                kind: RenderErrorKind::LimitExceeded,
-                message: format!("output exceeds {MAX_OUTPUT} bytes"),
+        Ok(generation::extract(&marked))
+    }
+
+    fn render_ctx(&self, input: &RenderInput, record: bool) -> Result<String, RenderError> {
+        let tmpl = self
+            .env
+            .get_template(NAME)
+            .map_err(|e| self.failed(&e, false))?;
+        let mut ctx = shape::context(input);
+        ctx.insert(
+            limits::RENDER_NOW.into(),
+            Value::String(input.now.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
+        );
+        if record {
+            ctx.insert(generation::RECORD.into(), Value::Bool(true));
+        }
+        let mut sink = limits::CappedWriter::new(MAX_OUTPUT);
+        let result = tmpl.render_captured_to(
+            JValue::from(minijinja::value::Serde(Value::Object(ctx))),
+            &mut sink,
+        );
+        match result {
+            Ok(_) => String::from_utf8(sink.buf).map_err(|_| RenderError {
+                kind: RenderErrorKind::Failed,
+                message: "render produced invalid UTF-8".into(),
                 range: None,
                 line: None,
-            });
+            }),
+            Err(e) => Err(self.failed(&e, sink.overflowed)),
         }
-        Ok(out)
+    }
+
+    fn failed(&self, e: &Error, overflowed: bool) -> RenderError {
+        let message = e.detail().unwrap_or("render failed").to_string();
+        let kind = if let Some(msg) = message.strip_prefix(env::RAISED_PREFIX) {
+            return RenderError {
+                kind: RenderErrorKind::Raised,
+                message: msg.to_string(),
+                range: self.map_range(e.range()),
+                line: e.line(),
+            };
+        } else if overflowed
+            || e.kind() == ErrorKind::OutOfFuel
+            || message == limits::OUTPUT_LIMIT_MESSAGE
+        {
+            RenderErrorKind::LimitExceeded
+        } else {
+            RenderErrorKind::Failed
+        };
+        let message = match kind {
+            RenderErrorKind::LimitExceeded if e.kind() == ErrorKind::OutOfFuel => {
+                format!("template ran past {FUEL} steps")
+            }
+            RenderErrorKind::LimitExceeded => format!("output exceeds {MAX_OUTPUT} bytes"),
+            RenderErrorKind::Raised | RenderErrorKind::Failed => message,
+        };
+        RenderError {
+            kind,
+            message,
+            range: self.map_range(e.range()),
+            line: e.line(),
+        }
+    }
+
+    fn map_range(&self, r: Option<Range<usize>>) -> Option<Range<usize>> {
+        r.map(|r| self.rewritten.map_offset(r.start)..self.rewritten.map_offset(r.end))
     }
 }
 
-fn failed(e: &Error) -> RenderError {
-    let message = e.detail().unwrap_or("render failed").to_string();
-    let kind = if message.starts_with("raise_exception: ") {
-        RenderErrorKind::Raised
-    } else if e.kind() == ErrorKind::OutOfFuel {
-        RenderErrorKind::LimitExceeded
-    } else {
-        RenderErrorKind::Failed
+/// All message text of an input, to look for stray marker characters.
+fn input_text(input: &RenderInput) -> String {
+    let mut s = input.messages.to_string();
+    for v in input.vars.values() {
+        s.push_str(&v.to_string());
+    }
+    s
+}
+
+/// Test helper: render `src` on an empty conversation; errors as `ERR …`.
+#[cfg(test)]
+pub(crate) fn test_render(src: &str) -> String {
+    let input = RenderInput {
+        messages: Value::Array(vec![]),
+        tools: None,
+        documents: None,
+        add_generation_prompt: false,
+        vars: Map::new(),
+        now: default_now(),
     };
-    RenderError {
-        kind,
-        message,
-        range: e.range(),
-        line: e.line(),
+    match compile(src) {
+        Err(e) => format!("ERR compile: {}", e.message),
+        Ok(c) => c.render(&input).unwrap_or_else(|e| format!("ERR {}", e.message)),
     }
 }

@@ -1,0 +1,103 @@
+//! The minijinja environment configured like transformers' jinja2
+//! environment (`ImmutableSandboxedEnvironment(trim_blocks=True,
+//! lstrip_blocks=True, extensions=[AssistantTracker, loopcontrols])` plus its
+//! globals and `tojson`), with bounds for untrusted templates.
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::{Rest, Value, ValueKind};
+use minijinja::{Environment, Error, ErrorKind, Output, State};
+
+use super::limits::{count_emitted, RENDER_NOW};
+use super::{filters, methods, pyrepr, pytests, strftime};
+
+/// Marks errors raised by the template's own `raise_exception(...)`.
+pub const RAISED_PREFIX: &str = "raise_exception: ";
+
+/// Deepest macro/include nesting allowed (jinja2 stops at Python's
+/// recursion limit; this keeps native stacks small on worker threads).
+const RECURSION_LIMIT: usize = 100;
+
+/// jinja2's lexer settings in transformers: `trim_blocks` and
+/// `lstrip_blocks` on, `keep_trailing_newline` off.
+pub fn syntax() -> Result<SyntaxConfig, Error> {
+    SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(false)
+        .build()
+}
+
+pub fn environment(syntax: SyntaxConfig, fuel: u64) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_syntax(syntax);
+    env.set_fuel(Some(fuel));
+    env.set_recursion_limit(RECURSION_LIMIT);
+    env.set_formatter(format_output);
+    env.set_unknown_method_callback(methods::unknown_method);
+    filters::install(&mut env);
+    pytests::install(&mut env);
+    // Globals transformers adds.
+    env.add_function("raise_exception", raise_exception);
+    env.add_function("strftime_now", strftime_now);
+    // jinja2 has `self` (the template reference); chat templates only read
+    // blocks off it, which are undefined here.
+    env.add_global(
+        "self",
+        Value::from(std::collections::BTreeMap::<String, Value>::new()),
+    );
+    // `{% for x in EXPR %}` → `__pyiter__(EXPR)` (see prepass.rs).
+    env.add_function("__pyiter__", pyiter);
+    // `{% generation %}` → `{% filter __generation__ %}` (see prepass.rs).
+    env.add_filter("__generation__", super::generation::mark);
+    env
+}
+
+/// `{{ x }}` prints Python's `str(x)`; undefined prints nothing (jinja2's
+/// default Undefined). Every emitted byte, captured or not, counts toward
+/// the render's output bound.
+fn format_output(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
+    match value.kind() {
+        ValueKind::String => {
+            let s = value.as_str().unwrap_or_default();
+            count_emitted(state, s.len())?;
+            out.write_str(s).map_err(Error::from)
+        }
+        _ => {
+            let s = pyrepr::py_str(value);
+            count_emitted(state, s.len())?;
+            out.write_str(&s).map_err(Error::from)
+        }
+    }
+}
+
+/// transformers: `def raise_exception(message): raise TemplateError(message)`.
+fn raise_exception(msg: Option<Value>) -> Result<Value, Error> {
+    let msg = msg.map(|m| pyrepr::py_str(&m)).unwrap_or_default();
+    Err(Error::new(
+        ErrorKind::InvalidOperation,
+        format!("{RAISED_PREFIX}{msg}"),
+    ))
+}
+
+/// transformers: `strftime_now(fmt)` = `datetime.now().strftime(fmt)`, with
+/// the clock frozen to the render's `now`.
+fn strftime_now(state: &State, fmt: &str) -> Result<Value, Error> {
+    let now = state
+        .lookup(RENDER_NOW)
+        .and_then(|v| v.as_str().map(str::to_string))
+        .and_then(|s| chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S%.f").ok())
+        .unwrap_or_else(super::default_now);
+    Ok(Value::from(strftime::format(&now, fmt)))
+}
+
+/// Python's `iter()` check for `{% for %}`; several values (`for x in a, b`)
+/// form a tuple.
+fn pyiter(args: Rest<Value>) -> Result<Value, Error> {
+    let mut values = args.0;
+    if values.len() == 1 {
+        let v = values.pop().unwrap_or_default();
+        filters::check_iterable(&v)?;
+        return Ok(v);
+    }
+    Ok(Value::from(values))
+}

@@ -1,0 +1,238 @@
+//! Python methods on template values (`s.rsplit('.', 1)`, `d.get('k')`),
+//! via minijinja's unknown-method callback.
+//!
+//! Methods minijinja-contrib's `pycompat` lacks are implemented here with
+//! Python's semantics; the rest go to `pycompat`. Mutating methods of lists
+//! and dicts (`append`, `update`, `pop`, …) raise like jinja2's
+//! ImmutableSandboxedEnvironment does (SecurityError).
+
+use minijinja::value::{from_args, Value, ValueKind};
+use minijinja::{Error, ErrorKind, State};
+
+use super::filters::type_error;
+
+const LIST_MUTATORS: &[&str] = &[
+    "append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
+];
+const DICT_MUTATORS: &[&str] = &["update", "pop", "popitem", "setdefault", "clear"];
+
+pub fn unknown_method(
+    state: &mut State,
+    value: &Value,
+    method: &str,
+    args: &[Value],
+) -> Result<Value, Error> {
+    match value.kind() {
+        ValueKind::String => {
+            if let Some(r) = str_method(value.as_str().unwrap_or_default(), method, args) {
+                return r;
+            }
+        }
+        ValueKind::Seq if LIST_MUTATORS.contains(&method) => {
+            return Err(unsafe_call(method, "list"))
+        }
+        ValueKind::Map if DICT_MUTATORS.contains(&method) => {
+            return Err(unsafe_call(method, "dict"))
+        }
+        ValueKind::Seq => {
+            if let Some(r) = seq_method(value, method, args) {
+                return r;
+            }
+        }
+        _ => {}
+    }
+    minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
+}
+
+fn unsafe_call(method: &str, ty: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidOperation,
+        format!("SecurityError: access to attribute '{method}' of '{ty}' object is unsafe."),
+    )
+}
+
+fn seq_method(value: &Value, method: &str, args: &[Value]) -> Option<Result<Value, Error>> {
+    match method {
+        "index" => Some((|| {
+            let (needle,): (Value,) = from_args(args)?;
+            value
+                .try_iter()?
+                .position(|x| x == needle)
+                .map(Value::from)
+                .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "ValueError: x not in list"))
+        })()),
+        "copy" => Some(Ok(value.clone())),
+        _ => None,
+    }
+}
+
+fn str_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, Error>> {
+    let r = match method {
+        "rsplit" => rsplit(s, args),
+        "partition" | "rpartition" => (|| {
+            let (sep,): (&str,) = from_args(args)?;
+            if sep.is_empty() {
+                return Err(value_error("empty separator"));
+            }
+            let found = if method == "partition" {
+                s.split_once(sep)
+            } else {
+                s.rsplit_once(sep)
+            };
+            let parts = match (found, method) {
+                (Some((a, b)), _) => [a, sep, b],
+                (None, "partition") => [s, "", ""],
+                (None, _) => ["", "", s],
+            };
+            Ok(Value::from(
+                parts.iter().map(|p| Value::from(*p)).collect::<Vec<_>>(),
+            ))
+        })(),
+        "removeprefix" => (|| {
+            let (p,): (&str,) = from_args(args)?;
+            Ok(Value::from(s.strip_prefix(p).unwrap_or(s)))
+        })(),
+        "removesuffix" => (|| {
+            let (p,): (&str,) = from_args(args)?;
+            Ok(Value::from(s.strip_suffix(p).unwrap_or(s)))
+        })(),
+        "zfill" => (|| {
+            let (width,): (usize,) = from_args(args)?;
+            let n = s.chars().count();
+            if n >= width {
+                return Ok(Value::from(s));
+            }
+            let pad = "0".repeat(width - n);
+            Ok(Value::from(match s.chars().next() {
+                Some(c @ ('+' | '-')) => format!("{c}{pad}{}", &s[1..]),
+                _ => format!("{pad}{s}"),
+            }))
+        })(),
+        "ljust" | "rjust" | "center" => (|| {
+            let (width, fill): (usize, Option<&str>) = from_args(args)?;
+            let fill = fill.unwrap_or(" ");
+            let mut chars = fill.chars();
+            let (Some(f), None) = (chars.next(), chars.next()) else {
+                return Err(type_error(
+                    "The fill character must be exactly one character long",
+                ));
+            };
+            let n = s.chars().count();
+            if n >= width {
+                return Ok(Value::from(s));
+            }
+            let total = width - n;
+            // CPython's center puts the odd extra fill on the left when
+            // the width is odd... precisely: left = total/2 + (total & width & 1).
+            let (left, right) = match method {
+                "ljust" => (0, total),
+                "rjust" => (total, 0),
+                _ => {
+                    let left = total / 2 + (total & width & 1);
+                    (left, total - left)
+                }
+            };
+            let f = f.to_string();
+            Ok(Value::from(format!(
+                "{}{s}{}",
+                f.repeat(left),
+                f.repeat(right)
+            )))
+        })(),
+        "index" | "rindex" => (|| {
+            let (sub,): (&str,) = from_args(args)?;
+            let at = if method == "index" {
+                s.find(sub)
+            } else {
+                s.rfind(sub)
+            };
+            at.map(|b| Value::from(s[..b].chars().count()))
+                .ok_or_else(|| value_error("substring not found"))
+        })(),
+        "isdigit" | "isnumeric" | "isdecimal" => (|| {
+            let () = from_args(args)?;
+            Ok(Value::from(
+                !s.is_empty() && s.chars().all(|c| c.is_numeric()),
+            ))
+        })(),
+        "casefold" => (|| {
+            let () = from_args(args)?;
+            Ok(Value::from(s.to_lowercase()))
+        })(),
+        "swapcase" => (|| {
+            let () = from_args(args)?;
+            Ok(Value::from(
+                s.chars()
+                    .flat_map(|c| {
+                        if c.is_uppercase() {
+                            c.to_lowercase().collect::<Vec<_>>()
+                        } else {
+                            c.to_uppercase().collect::<Vec<_>>()
+                        }
+                    })
+                    .collect::<String>(),
+            ))
+        })(),
+        _ => return None,
+    };
+    Some(r)
+}
+
+fn value_error(msg: &str) -> Error {
+    Error::new(ErrorKind::InvalidOperation, format!("ValueError: {msg}"))
+}
+
+/// Python `str.rsplit(sep=None, maxsplit=-1)`.
+fn rsplit(s: &str, args: &[Value]) -> Result<Value, Error> {
+    let (sep, maxsplit): (Option<Value>, Option<i64>) = from_args(args)?;
+    let maxsplit = maxsplit.unwrap_or(-1);
+    let sep = sep.filter(|v| !v.is_none());
+    let limit = if maxsplit < 0 {
+        usize::MAX
+    } else {
+        maxsplit as usize
+    };
+    let mut parts: Vec<String> = match sep {
+        Some(sep) => {
+            let sep = sep.as_str().unwrap_or_default().to_string();
+            if sep.is_empty() {
+                return Err(value_error("empty separator"));
+            }
+            let mut v: Vec<String> = s
+                .rsplitn(limit.saturating_add(1), &sep)
+                .map(String::from)
+                .collect();
+            v.reverse();
+            v
+        }
+        None => {
+            // Whitespace split from the right: runs of whitespace separate,
+            // leading/trailing whitespace is dropped (the remainder keeps
+            // its leading whitespace stripped too, as CPython does).
+            let mut v = Vec::new();
+            let mut rest = s.trim_end();
+            while !rest.is_empty() {
+                if v.len() == limit {
+                    v.push(rest.trim_start().to_string());
+                    break;
+                }
+                match rest.rfind(char::is_whitespace) {
+                    Some(i) => {
+                        let ws_len = rest[i..].chars().next().map_or(1, char::len_utf8);
+                        v.push(rest[i + ws_len..].to_string());
+                        rest = rest[..i].trim_end();
+                    }
+                    None => {
+                        v.push(rest.to_string());
+                        rest = "";
+                    }
+                }
+            }
+            v.reverse();
+            v
+        }
+    };
+    Ok(Value::from(
+        parts.drain(..).map(Value::from).collect::<Vec<_>>(),
+    ))
+}
