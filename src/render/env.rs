@@ -8,7 +8,7 @@ use minijinja::value::{Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Output, State};
 
 use super::limits::{count_emitted, RENDER_NOW};
-use super::{filters, methods, pyrepr, pytests, strftime};
+use super::{filters, methods, pyops, pyrepr, pytests, strftime};
 
 /// Marks errors raised by the template's own `raise_exception(...)`.
 pub const RAISED_PREFIX: &str = "raise_exception: ";
@@ -47,6 +47,11 @@ pub fn environment(syntax: SyntaxConfig, fuel: u64) -> Environment<'static> {
     );
     // `{% for x in EXPR %}` → `__pyiter__(EXPR)` (see prepass.rs).
     env.add_function("__pyiter__", pyiter);
+    // Operators rewritten by astpass.rs.
+    env.add_function("__pyadd__", |a: Value, b: Value| pyops::add(&a, &b));
+    env.add_function("__pyformat__", |f: Value, args: Value| {
+        pyops::format(f.as_str().unwrap_or_default(), &args)
+    });
     // `{% generation %}` → `{% filter __generation__ %}` (see prepass.rs).
     env.add_filter("__generation__", super::generation::mark);
     env

@@ -85,6 +85,7 @@ impl fmt::Display for CompileError {
     }
 }
 
+mod astpass;
 mod env;
 mod filters;
 mod generation;
@@ -93,6 +94,7 @@ mod limits;
 mod methods;
 mod prepass;
 mod pyjson;
+mod pyops;
 mod pyrepr;
 mod pytests;
 mod shape;

@@ -27,38 +27,53 @@ use minijinja::syntax::SyntaxConfig;
 #[derive(Debug)]
 pub struct Rewritten {
     pub source: String,
-    /// (offset in the original, bytes inserted there minus bytes removed).
+    /// Per stage, latest first: (offset in that stage's input, bytes
+    /// inserted there minus bytes removed).
     edits: Vec<(usize, isize)>,
+    /// How many of `edits` belong to each stage.
+    stage_lens: Vec<usize>,
 }
 
 impl Rewritten {
     /// Map a byte offset in the rewritten text back to the original text.
     pub fn map_offset(&self, mut offset: usize) -> usize {
-        // Walk the edits in order, in rewritten coordinates.
-        let mut shift: isize = 0;
-        for &(at, delta) in &self.edits {
-            let at_new = (at as isize + shift) as usize;
-            if at_new >= offset {
-                break;
+        let mut rest = self.edits.as_slice();
+        for &n in &self.stage_lens {
+            let (stage, more) = rest.split_at(n.min(rest.len()));
+            rest = more;
+            // Walk the stage's edits in order, in its output coordinates.
+            let mut shift: isize = 0;
+            for &(at, delta) in stage {
+                let at_new = (at as isize + shift) as usize;
+                if at_new >= offset {
+                    break;
+                }
+                shift += delta;
             }
-            shift += delta;
+            offset = (offset as isize - shift).max(0) as usize;
         }
-        offset = (offset as isize - shift).max(0) as usize;
         offset
     }
 }
 
 /// One edit of the original text: replace `range` with `with`.
-struct Edit {
-    start: usize,
-    end: usize,
-    with: &'static str,
+pub struct Edit {
+    pub start: usize,
+    pub end: usize,
+    pub with: &'static str,
 }
 
 /// Rewrite `text`. Never fails: anything it cannot lex is left alone for
 /// the compiler to report.
 pub fn rewrite(text: &str, syntax: &SyntaxConfig) -> Rewritten {
-    apply(text, &edits(text, syntax))
+    let stage1 = apply(text, &edits(text, syntax));
+    let stage2 = apply(&stage1.source, &super::astpass::edits(&stage1.source, syntax));
+    Rewritten {
+        source: stage2.source,
+        // Undo the later stage first.
+        edits: [stage2.edits, stage1.edits].concat(),
+        stage_lens: vec![stage2.stage_lens[0], stage1.stage_lens[0]],
+    }
 }
 
 fn apply(text: &str, edits: &[Edit]) -> Rewritten {
@@ -78,6 +93,7 @@ fn apply(text: &str, edits: &[Edit]) -> Rewritten {
     out.push_str(&text[pos..]);
     Rewritten {
         source: out,
+        stage_lens: vec![shifts.len()],
         edits: shifts,
     }
 }

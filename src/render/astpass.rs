@@ -1,0 +1,263 @@
+//! Second pre-pass, on minijinja's AST: rewrite operators whose Python
+//! semantics minijinja's operators lack into calls of `pyops.rs` functions.
+//!
+//! - `"literal" % args` → `__pyformat__("literal", args)` (printf-style
+//!   formatting; minijinja's `%` is numeric only). Only a string-literal
+//!   left side is rewritten: that is how templates format, and a variable
+//!   left side keeps minijinja's (Python-like, floored) numeric modulo.
+//! - `a + b` → `__pyadd__(a, b)`, only in templates that create markup
+//!   (`safe`, `e`, `escape`, `forceescape` appear), where `Markup + str`
+//!   escapes the plain operand.
+//!
+//! Operand extents are computed from the AST spans (a node's span can start
+//! at its filter name, so the extent is the union over its subtree), then
+//! widened over grouping parentheses that directly enclose the operand.
+
+use minijinja::machinery::{ast, parse};
+use minijinja::syntax::SyntaxConfig;
+
+use super::prepass::Edit;
+
+/// Edits for `text` (already through the token pre-pass); none when it
+/// does not parse (the compiler reports that).
+pub fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
+    let wants_add = ["safe", "escape", "forceescape", "|e", "| e"]
+        .iter()
+        .any(|w| text.contains(w));
+    if !text.contains('%') && !wants_add {
+        return Vec::new();
+    }
+    let Ok(tree) = parse(text, "chat_template", syntax.clone()) else {
+        return Vec::new();
+    };
+    let mut w = Walker {
+        text,
+        wants_add,
+        edits: Vec::new(),
+        depth: 0,
+    };
+    w.stmt(&tree);
+    // Order: by position; at one position closing parens (inner first),
+    // then replacements, then openings (outer first).
+    w.edits.sort_by_key(|(e, rank, depth)| {
+        let tie = if *rank == 2 { *depth as i64 } else { -(*depth as i64) };
+        (e.start, *rank, tie)
+    });
+    w.edits.into_iter().map(|(e, _, _)| e).collect()
+}
+
+struct Walker<'t> {
+    text: &'t str,
+    wants_add: bool,
+    /// (edit, rank: 0 close / 1 replace / 2 open, nesting depth).
+    edits: Vec<(Edit, u8, usize)>,
+    depth: usize,
+}
+
+fn span_of(e: &ast::Expr<'_>) -> (usize, usize) {
+    let s = e.span();
+    (s.start_offset as usize, s.end_offset as usize)
+}
+
+/// Union of the spans of `e` and its subtree.
+fn extent(e: &ast::Expr<'_>) -> (usize, usize) {
+    let mut r = span_of(e);
+    let mut widen = |x: Option<&ast::Expr<'_>>| {
+        if let Some(x) = x {
+            let (a, b) = extent(x);
+            r = (r.0.min(a), r.1.max(b));
+        }
+    };
+    match e {
+        ast::Expr::Slice(s) => widen(Some(&s.expr)),
+        ast::Expr::BinOp(b) => {
+            widen(Some(&b.left));
+            widen(Some(&b.right));
+        }
+        ast::Expr::Compare(c) => {
+            widen(Some(&c.expr));
+            widen(c.ops.last().map(|o| &o.expr));
+        }
+        ast::Expr::IfExpr(i) => {
+            widen(Some(&i.true_expr));
+            widen(i.false_expr.as_ref());
+        }
+        ast::Expr::Filter(f) => widen(f.expr.as_ref()),
+        ast::Expr::Test(t) => widen(Some(&t.expr)),
+        ast::Expr::GetAttr(g) => widen(Some(&g.expr)),
+        ast::Expr::GetItem(g) => widen(Some(&g.expr)),
+        ast::Expr::Call(c) => widen(Some(&c.expr)),
+        _ => {}
+    }
+    r
+}
+
+impl Walker<'_> {
+    /// Widen `(s, e)` over parentheses that directly enclose it.
+    fn grouped(&self, (mut s, mut e): (usize, usize)) -> (usize, usize) {
+        let bytes = self.text.as_bytes();
+        loop {
+            let before = self.text[..s].trim_end();
+            let after = self.text.get(e..).unwrap_or("").trim_start();
+            if before.ends_with('(') && after.starts_with(')') {
+                s = before.len() - 1;
+                e = self.text.len() - after.len() + 1;
+                if e > bytes.len() {
+                    return (s, bytes.len());
+                }
+            } else {
+                return (s, e);
+            }
+        }
+    }
+
+    fn call(&mut self, name: &'static str, left: &ast::Expr<'_>, right: &ast::Expr<'_>) {
+        let (ls, le) = self.grouped(extent(left));
+        let (rs, re) = self.grouped(extent(right));
+        if le > rs || ls > le || rs > re {
+            return;
+        }
+        let d = self.depth;
+        self.edits.push((Edit { start: ls, end: ls, with: name }, 2, d));
+        self.edits.push((Edit { start: le, end: rs, with: ", " }, 1, d));
+        self.edits.push((Edit { start: re, end: re, with: ")" }, 0, d));
+    }
+
+    fn expr(&mut self, e: &ast::Expr<'_>) {
+        self.depth += 1;
+        match e {
+            ast::Expr::BinOp(b) => {
+                match b.op {
+                    ast::BinOpKind::Rem
+                        if matches!(&b.left, ast::Expr::Const(c) if c.value.as_str().is_some()) =>
+                    {
+                        self.call("__pyformat__(", &b.left, &b.right)
+                    }
+                    ast::BinOpKind::Add if self.wants_add => {
+                        self.call("__pyadd__(", &b.left, &b.right)
+                    }
+                    _ => {}
+                }
+                self.expr(&b.left);
+                self.expr(&b.right);
+            }
+            ast::Expr::Slice(s) => {
+                self.expr(&s.expr);
+                for x in [&s.start, &s.stop, &s.step].into_iter().flatten() {
+                    self.expr(x);
+                }
+            }
+            ast::Expr::UnaryOp(u) => self.expr(&u.expr),
+            ast::Expr::Compare(c) => {
+                self.expr(&c.expr);
+                for o in &c.ops {
+                    self.expr(&o.expr);
+                }
+            }
+            ast::Expr::IfExpr(i) => {
+                self.expr(&i.test_expr);
+                self.expr(&i.true_expr);
+                if let Some(f) = &i.false_expr {
+                    self.expr(f);
+                }
+            }
+            ast::Expr::Filter(f) => {
+                if let Some(x) = &f.expr {
+                    self.expr(x);
+                }
+                self.args(&f.args);
+            }
+            ast::Expr::Test(t) => {
+                self.expr(&t.expr);
+                self.args(&t.args);
+            }
+            ast::Expr::GetAttr(g) => self.expr(&g.expr),
+            ast::Expr::GetItem(g) => {
+                self.expr(&g.expr);
+                self.expr(&g.subscript_expr);
+            }
+            ast::Expr::Call(c) => {
+                self.expr(&c.expr);
+                self.args(&c.args);
+            }
+            ast::Expr::List(l) => l.items.iter().for_each(|x| self.expr(x)),
+            ast::Expr::Tuple(t) => t.items.iter().for_each(|x| self.expr(x)),
+            ast::Expr::Map(m) => {
+                m.keys.iter().for_each(|x| self.expr(x));
+                m.values.iter().for_each(|x| self.expr(x));
+            }
+            ast::Expr::Var(_) | ast::Expr::Const(_) => {}
+        }
+        self.depth -= 1;
+    }
+
+    fn args(&mut self, args: &[ast::CallArg<'_>]) {
+        for a in args {
+            match a {
+                ast::CallArg::Pos(x)
+                | ast::CallArg::Kwarg(_, x)
+                | ast::CallArg::PosSplat(x)
+                | ast::CallArg::KwargSplat(x) => self.expr(x),
+            }
+        }
+    }
+
+    fn body(&mut self, stmts: &[ast::Stmt<'_>]) {
+        for s in stmts {
+            self.stmt(s);
+        }
+    }
+
+    fn stmt(&mut self, s: &ast::Stmt<'_>) {
+        match s {
+            ast::Stmt::Template(t) => self.body(&t.children),
+            ast::Stmt::EmitExpr(e) => self.expr(&e.expr),
+            ast::Stmt::ForLoop(f) => {
+                self.expr(&f.iter);
+                if let Some(x) = &f.filter_expr {
+                    self.expr(x);
+                }
+                self.body(&f.body);
+                self.body(&f.else_body);
+            }
+            ast::Stmt::IfCond(c) => {
+                self.expr(&c.expr);
+                self.body(&c.true_body);
+                self.body(&c.false_body);
+            }
+            ast::Stmt::WithBlock(w) => {
+                for (_, v) in &w.assignments {
+                    self.expr(v);
+                }
+                self.body(&w.body);
+            }
+            ast::Stmt::Set(x) => self.expr(&x.expr),
+            ast::Stmt::SetBlock(x) => {
+                if let Some(f) = &x.filter {
+                    self.expr(f);
+                }
+                self.body(&x.body);
+            }
+            ast::Stmt::AutoEscape(a) => self.body(&a.body),
+            ast::Stmt::FilterBlock(f) => {
+                self.expr(&f.filter);
+                self.body(&f.body);
+            }
+            ast::Stmt::Block(b) => self.body(&b.body),
+            ast::Stmt::Macro(m) => {
+                m.defaults.iter().for_each(|x| self.expr(x));
+                self.body(&m.body);
+            }
+            ast::Stmt::CallBlock(c) => {
+                self.expr(&c.call.expr);
+                self.args(&c.call.args);
+                self.body(&c.macro_decl.body);
+            }
+            ast::Stmt::Do(d) => {
+                self.expr(&d.call.expr);
+                self.args(&d.call.args);
+            }
+            _ => {}
+        }
+    }
+}
