@@ -40,7 +40,11 @@ pub fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
     // Order: by position; at one position closing parens (inner first),
     // then replacements, then openings (outer first).
     w.edits.sort_by_key(|(e, rank, depth)| {
-        let tie = if *rank == 2 { *depth as i64 } else { -(*depth as i64) };
+        let tie = if *rank == 2 {
+            *depth as i64
+        } else {
+            -(*depth as i64)
+        };
         (e.start, *rank, tie)
     });
     w.edits.into_iter().map(|(e, _, _)| e).collect()
@@ -62,39 +66,84 @@ fn span_of(e: &ast::Expr<'_>) -> (usize, usize) {
 /// Union of the spans of `e` and its subtree.
 fn extent(e: &ast::Expr<'_>) -> (usize, usize) {
     let mut r = span_of(e);
-    let mut widen = |x: Option<&ast::Expr<'_>>| {
-        if let Some(x) = x {
-            let (a, b) = extent(x);
-            r = (r.0.min(a), r.1.max(b));
-        }
-    };
-    match e {
-        ast::Expr::Slice(s) => widen(Some(&s.expr)),
-        ast::Expr::BinOp(b) => {
-            widen(Some(&b.left));
-            widen(Some(&b.right));
-        }
-        ast::Expr::Compare(c) => {
-            widen(Some(&c.expr));
-            widen(c.ops.last().map(|o| &o.expr));
-        }
-        ast::Expr::IfExpr(i) => {
-            widen(Some(&i.true_expr));
-            widen(i.false_expr.as_ref());
-        }
-        ast::Expr::Filter(f) => widen(f.expr.as_ref()),
-        ast::Expr::Test(t) => widen(Some(&t.expr)),
-        ast::Expr::GetAttr(g) => widen(Some(&g.expr)),
-        ast::Expr::GetItem(g) => widen(Some(&g.expr)),
-        ast::Expr::Call(c) => widen(Some(&c.expr)),
-        _ => {}
-    }
+    for_each_child(e, &mut |x| {
+        let (a, b) = extent(x);
+        r = (r.0.min(a), r.1.max(b));
+    });
     r
 }
 
+fn for_each_arg<'a>(args: &'a [ast::CallArg<'a>], f: &mut dyn FnMut(&'a ast::Expr<'a>)) {
+    for a in args {
+        match a {
+            ast::CallArg::Pos(x)
+            | ast::CallArg::Kwarg(_, x)
+            | ast::CallArg::PosSplat(x)
+            | ast::CallArg::KwargSplat(x) => f(x),
+        }
+    }
+}
+
+/// Every direct sub-expression of `e`.
+fn for_each_child<'a>(e: &'a ast::Expr<'a>, f: &mut dyn FnMut(&'a ast::Expr<'a>)) {
+    match e {
+        ast::Expr::BinOp(b) => {
+            f(&b.left);
+            f(&b.right);
+        }
+        ast::Expr::Slice(s) => {
+            f(&s.expr);
+            for x in [&s.start, &s.stop, &s.step].into_iter().flatten() {
+                f(x);
+            }
+        }
+        ast::Expr::UnaryOp(u) => f(&u.expr),
+        ast::Expr::Compare(c) => {
+            f(&c.expr);
+            c.ops.iter().for_each(|o| f(&o.expr));
+        }
+        ast::Expr::IfExpr(i) => {
+            f(&i.test_expr);
+            f(&i.true_expr);
+            if let Some(x) = &i.false_expr {
+                f(x);
+            }
+        }
+        ast::Expr::Filter(x) => {
+            if let Some(e) = &x.expr {
+                f(e);
+            }
+            for_each_arg(&x.args, f);
+        }
+        ast::Expr::Test(t) => {
+            f(&t.expr);
+            for_each_arg(&t.args, f);
+        }
+        ast::Expr::GetAttr(g) => f(&g.expr),
+        ast::Expr::GetItem(g) => {
+            f(&g.expr);
+            f(&g.subscript_expr);
+        }
+        ast::Expr::Call(c) => {
+            f(&c.expr);
+            for_each_arg(&c.args, f);
+        }
+        ast::Expr::List(l) => l.items.iter().for_each(f),
+        ast::Expr::Tuple(t) => t.items.iter().for_each(f),
+        ast::Expr::Map(m) => {
+            m.keys.iter().for_each(&mut *f);
+            m.values.iter().for_each(f);
+        }
+        ast::Expr::Var(_) | ast::Expr::Const(_) => {}
+    }
+}
+
 impl Walker<'_> {
-    /// Widen `(s, e)` over parentheses that directly enclose it.
-    fn grouped(&self, (mut s, mut e): (usize, usize)) -> (usize, usize) {
+    /// Balance brackets in `(s, e)` (a parenthesised node's span can
+    /// include its `(` but not its `)`), then widen over parentheses that
+    /// directly enclose it.
+    fn grouped(&self, (s, e): (usize, usize)) -> (usize, usize) {
+        let (mut s, mut e) = self.balanced(s, e);
         let bytes = self.text.as_bytes();
         loop {
             let before = self.text[..s].trim_end();
@@ -111,6 +160,47 @@ impl Walker<'_> {
         }
     }
 
+    /// Extend `e` over closing brackets left open in `text[s..e]`.
+    fn balanced(&self, s: usize, mut e: usize) -> (usize, usize) {
+        let Some(inner) = self.text.get(s..e) else {
+            return (s, e);
+        };
+        let mut open = 0usize;
+        let mut quote: Option<char> = None;
+        let mut escaped = false;
+        for c in inner.chars() {
+            match quote {
+                Some(q) => {
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == q {
+                        quote = None;
+                    }
+                }
+                None => match c {
+                    '\'' | '"' => quote = Some(c),
+                    '(' | '[' | '{' => open += 1,
+                    ')' | ']' | '}' => open = open.saturating_sub(1),
+                    _ => {}
+                },
+            }
+        }
+        while open > 0 {
+            let after = self.text.get(e..).unwrap_or("");
+            let trimmed = after.trim_start();
+            match trimmed.chars().next() {
+                Some(')' | ']' | '}') => {
+                    e += after.len() - trimmed.len() + 1;
+                    open -= 1;
+                }
+                _ => break,
+            }
+        }
+        (s, e)
+    }
+
     fn call(&mut self, name: &'static str, left: &ast::Expr<'_>, right: &ast::Expr<'_>) {
         let (ls, le) = self.grouped(extent(left));
         let (rs, re) = self.grouped(extent(right));
@@ -118,75 +208,50 @@ impl Walker<'_> {
             return;
         }
         let d = self.depth;
-        self.edits.push((Edit { start: ls, end: ls, with: name }, 2, d));
-        self.edits.push((Edit { start: le, end: rs, with: ", " }, 1, d));
-        self.edits.push((Edit { start: re, end: re, with: ")" }, 0, d));
+        self.edits.push((
+            Edit {
+                start: ls,
+                end: ls,
+                with: name,
+            },
+            2,
+            d,
+        ));
+        self.edits.push((
+            Edit {
+                start: le,
+                end: rs,
+                with: ", ",
+            },
+            1,
+            d,
+        ));
+        self.edits.push((
+            Edit {
+                start: re,
+                end: re,
+                with: ")",
+            },
+            0,
+            d,
+        ));
     }
 
     fn expr(&mut self, e: &ast::Expr<'_>) {
         self.depth += 1;
-        match e {
-            ast::Expr::BinOp(b) => {
-                match b.op {
-                    ast::BinOpKind::Rem
-                        if matches!(&b.left, ast::Expr::Const(c) if c.value.as_str().is_some()) =>
-                    {
-                        self.call("__pyformat__(", &b.left, &b.right)
-                    }
-                    ast::BinOpKind::Add if self.wants_add => {
-                        self.call("__pyadd__(", &b.left, &b.right)
-                    }
-                    _ => {}
+        if let ast::Expr::BinOp(b) = e {
+            match b.op {
+                ast::BinOpKind::Rem if matches!(&b.left, ast::Expr::Const(c) if c.value.as_str().is_some()) => {
+                    self.call("__pyformat__(", &b.left, &b.right)
                 }
-                self.expr(&b.left);
-                self.expr(&b.right);
+                ast::BinOpKind::Add if self.wants_add => self.call("__pyadd__(", &b.left, &b.right),
+                _ => {}
             }
-            ast::Expr::Slice(s) => {
-                self.expr(&s.expr);
-                for x in [&s.start, &s.stop, &s.step].into_iter().flatten() {
-                    self.expr(x);
-                }
-            }
-            ast::Expr::UnaryOp(u) => self.expr(&u.expr),
-            ast::Expr::Compare(c) => {
-                self.expr(&c.expr);
-                for o in &c.ops {
-                    self.expr(&o.expr);
-                }
-            }
-            ast::Expr::IfExpr(i) => {
-                self.expr(&i.test_expr);
-                self.expr(&i.true_expr);
-                if let Some(f) = &i.false_expr {
-                    self.expr(f);
-                }
-            }
-            ast::Expr::Filter(f) => {
-                if let Some(x) = &f.expr {
-                    self.expr(x);
-                }
-                self.args(&f.args);
-            }
-            ast::Expr::Test(t) => {
-                self.expr(&t.expr);
-                self.args(&t.args);
-            }
-            ast::Expr::GetAttr(g) => self.expr(&g.expr),
-            ast::Expr::GetItem(g) => {
-                self.expr(&g.expr);
-                self.expr(&g.subscript_expr);
-            }
-            ast::Expr::Call(c) => {
-                self.expr(&c.expr);
-                self.args(&c.args);
-            }
-            ast::Expr::List(l) => l.items.iter().for_each(|x| self.expr(x)),
-            ast::Expr::Tuple(t) => t.items.iter().for_each(|x| self.expr(x)),
-            ast::Expr::Map(m) => {
-                m.keys.iter().for_each(|x| self.expr(x));
-                m.values.iter().for_each(|x| self.expr(x));
-            }
-            ast::Expr::Var(_) | ast::Expr::Const(_) => {}
+        }
+        let mut kids: Vec<&ast::Expr<'_>> = Vec::new();
+        for_each_child(e, &mut |x| kids.push(x));
+        for k in kids {
+            self.expr(k);
         }
         self.depth -= 1;
     }

@@ -248,6 +248,8 @@ pub(crate) fn test_render(src: &str) -> String {
     };
     match compile(src) {
         Err(e) => format!("ERR compile: {}", e.message),
-        Ok(c) => c.render(&input).unwrap_or_else(|e| format!("ERR {}", e.message)),
+        Ok(c) => c
+            .render(&input)
+            .unwrap_or_else(|e| format!("ERR {}", e.message)),
     }
 }

@@ -67,7 +67,10 @@ pub struct Edit {
 /// the compiler to report.
 pub fn rewrite(text: &str, syntax: &SyntaxConfig) -> Rewritten {
     let stage1 = apply(text, &edits(text, syntax));
-    let stage2 = apply(&stage1.source, &super::astpass::edits(&stage1.source, syntax));
+    let stage2 = apply(
+        &stage1.source,
+        &super::astpass::edits(&stage1.source, syntax),
+    );
     Rewritten {
         source: stage2.source,
         // Undo the later stage first.

@@ -15,6 +15,7 @@ use minijinja::value::{Value, ValueKind};
 use minijinja::{Error, ErrorKind};
 
 use super::filters::{py_type, type_error};
+use super::generator::is_generator;
 use super::pyrepr::{float_repr, py_str, str_repr};
 
 fn escape_str(s: &str) -> String {
@@ -43,7 +44,10 @@ pub fn escape_value(v: &Value) -> String {
 }
 
 fn undefined_error() -> Error {
-    Error::new(ErrorKind::UndefinedError, "UndefinedError: value is undefined")
+    Error::new(
+        ErrorKind::UndefinedError,
+        "UndefinedError: value is undefined",
+    )
 }
 
 /// Python `a + b` (with Markup's escaping).
@@ -60,12 +64,10 @@ pub fn add(a: &Value, b: &Value) -> Result<Value, Error> {
             }
         }
         (ValueKind::Number | ValueKind::Bool, ValueKind::Number | ValueKind::Bool) => {
-            if a.is_integer() || a.kind() == ValueKind::Bool {
-                if b.is_integer() || b.kind() == ValueKind::Bool {
-                    let (x, y) = (int_of(a), int_of(b));
-                    if let Some(s) = x.checked_add(y) {
-                        return Ok(Value::from(s));
-                    }
+            let int = |v: &Value| v.is_integer() || v.kind() == ValueKind::Bool;
+            if int(a) && int(b) {
+                if let Some(s) = int_of(a).checked_add(int_of(b)) {
+                    return Ok(Value::from(s));
                 }
             }
             Ok(Value::from(
@@ -73,7 +75,10 @@ pub fn add(a: &Value, b: &Value) -> Result<Value, Error> {
                     + f64::try_from(b.clone()).unwrap_or(f64::NAN),
             ))
         }
-        (ValueKind::Seq, ValueKind::Seq) if a.is_tuple() == b.is_tuple() => {
+        // Lists (minijinja's lazy slices and ranges count as lists).
+        (ValueKind::Seq | ValueKind::Iterable, ValueKind::Seq | ValueKind::Iterable)
+            if a.is_tuple() == b.is_tuple() && !is_generator(a) && !is_generator(b) =>
+        {
             let items: Vec<Value> = a.try_iter()?.chain(b.try_iter()?).collect();
             Ok(if a.is_tuple() {
                 Value::from(minijinja::value::Tuple::from(items))
@@ -207,7 +212,12 @@ fn number(arg: &Value, conv: char) -> Result<f64, Error> {
     }
 }
 
-fn convert(conv: char, arg: &Value, flags: &str, precision: Option<usize>) -> Result<String, Error> {
+fn convert(
+    conv: char,
+    arg: &Value,
+    flags: &str,
+    precision: Option<usize>,
+) -> Result<String, Error> {
     let sign = |neg: bool| {
         if neg {
             "-"
@@ -270,7 +280,12 @@ fn convert(conv: char, arg: &Value, flags: &str, precision: Option<usize>) -> Re
         'f' | 'F' => {
             let f = number(arg, conv)?;
             let p = precision.unwrap_or(6);
-            format!("{}{:.*}", sign(f.is_sign_negative() && f != 0.0), p, f.abs())
+            format!(
+                "{}{:.*}",
+                sign(f.is_sign_negative() && f != 0.0),
+                p,
+                f.abs()
+            )
         }
         'e' | 'E' => {
             let f = number(arg, conv)?;
@@ -314,7 +329,9 @@ mod tests {
     #[test]
     fn percent_formatting() {
         assert_eq!(
-            render(r#"{{ "%s-%d-%.2f|%5s|%-4d|%03d|%x|%r|%%" % ("a", 3, 2.5, "b", 7, 5, 255, "q") }}"#),
+            render(
+                r#"{{ "%s-%d-%.2f|%5s|%-4d|%03d|%x|%r|%%" % ("a", 3, 2.5, "b", 7, 5, 255, "q") }}"#
+            ),
             "a-3-2.50|    b|7   |005|ff|'q'|%"
         );
         assert_eq!(render(r#"{{ "%s" % [1, 'x'] }}"#), "[1, 'x']");
