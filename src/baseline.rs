@@ -2,7 +2,7 @@
 //! comes from — a base model folder used for every template, or a tree of
 //! folders matched by relative path.
 //!
-//! NOTE: `--baseline-ref` (git) is issue 5 §5.
+//! The git variant (`--baseline-ref`) lives in `gitref`.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +19,8 @@ pub enum Baseline {
     /// A tree: folder `a/b` in the scan is compared with `ROOT/a/b`, else
     /// `ROOT/b` (the longest trailing part of its path that exists there).
     Tree(PathBuf),
+    /// Each template's own file at a git ref (`--baseline-ref`, `baseline = "pr-base"`).
+    GitRef(Box<crate::gitref::GitRef>),
 }
 
 /// A baseline template found for a template under check.
@@ -58,6 +60,7 @@ impl Baseline {
                 })
         };
         match self {
+            Baseline::GitRef(git) => git.find(model, template),
             Baseline::Folder(base) => pick(base),
             Baseline::Tree(root) => {
                 let parts: Vec<&str> = model

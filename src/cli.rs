@@ -59,6 +59,9 @@ pub struct CheckArgs {
     /// Compare every template with the one in DIR (a model folder, or a tree matched by relative path).
     #[arg(long, value_name = "DIR")]
     pub baseline: Option<PathBuf>,
+    /// Compare every template with its own file at git REF (e.g. `origin/main`).
+    #[arg(long, value_name = "REF", conflicts_with = "baseline")]
+    pub baseline_ref: Option<String>,
     /// When to exit 1.
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,

@@ -107,18 +107,13 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         }
     };
     let opts = CheckOptions {
+        baseline: baseline(&args, &cfg, &paths)?,
         paths,
         root,
         discover: DiscoverOptions {
             include: pick(&args.include, &cfg.include),
             exclude: pick(&args.exclude, &cfg.exclude),
         },
-        baseline: args
-            .baseline
-            .clone()
-            .or_else(|| cfg.baseline_path())
-            .map(Baseline::open)
-            .transpose()?,
         now: parse_now(args.env.now.as_deref())?,
         vars: parse_vars(&args.env)?,
         rule_options: RuleOptions {
@@ -330,5 +325,35 @@ fn render(args: RenderArgs) -> Result<ExitCode> {
             );
             Ok(ExitCode::from(1))
         }
+    }
+}
+
+/// The baseline for `template-drift`: `--baseline-ref REF`, `--baseline DIR`,
+/// else the config's `baseline` (a folder, or `pr-base`: the pull request's
+/// base branch `origin/$GITHUB_BASE_REF`, none outside a pull request).
+fn baseline(
+    args: &CheckArgs,
+    cfg: &crate::config::Config,
+    paths: &[PathBuf],
+) -> Result<Option<Baseline>> {
+    let at = paths.first().map_or(Path::new("."), PathBuf::as_path);
+    let git = |rev: &str| -> Result<Option<Baseline>> {
+        Ok(Some(Baseline::GitRef(Box::new(
+            crate::gitref::GitRef::open(rev, at)?,
+        ))))
+    };
+    if let Some(rev) = &args.baseline_ref {
+        return git(rev);
+    }
+    if let Some(dir) = &args.baseline {
+        return Baseline::open(dir.clone()).map(Some);
+    }
+    match cfg.baseline.as_deref() {
+        Some("pr-base") => match std::env::var("GITHUB_BASE_REF") {
+            Ok(base) if !base.is_empty() => git(&format!("origin/{base}")),
+            _ => Ok(None),
+        },
+        Some(_) => cfg.baseline_path().map(Baseline::open).transpose(),
+        None => Ok(None),
     }
 }

@@ -232,3 +232,146 @@ fn real_tokenizer_configs_have_no_unexplained_errors() {
     );
     assert_eq!(errors, explained, "unexplained errors on real configs");
 }
+
+/// Run git in `dir` for a test; `false` when git is not available.
+fn git(dir: &Path, args: &[&str]) -> bool {
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args([
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+const CHATML: &str = "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+fn drift(report: &Report) -> Vec<String> {
+    let mut out: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == Rule::TemplateDrift)
+        .map(|f| format!("{} | {}", f.path, f.message))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn baseline_ref_compares_with_the_file_at_a_git_ref() {
+    use chat_template_lint::baseline::Baseline;
+    use chat_template_lint::gitref::GitRef;
+
+    let repo = std::env::temp_dir().join(format!("ctl-gitref-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    if !git(&repo, &["init", "-q"]) {
+        println!("SKIPPED: git is not available");
+        return;
+    }
+    let config = |template: &str| {
+        serde_json::json!({"eos_token": "<|im_end|>", "chat_template": template}).to_string()
+    };
+    // Distinct texts, so git pairs renamed files unambiguously.
+    let tagged = |tag: &str| format!("{{# {tag} #}}\n{CHATML}");
+    write(
+        &repo.join("m/changed/tokenizer_config.json"),
+        &config(CHATML),
+    );
+    write(&repo.join("m/same/chat_template.jinja"), &tagged("same"));
+    write(
+        &repo.join("m/old-name/chat_template.jinja"),
+        &tagged("renamed"),
+    );
+    let moved = tagged("moved and changed");
+    write(
+        &repo.join("m/moved-and-changed/chat_template.jinja"),
+        &moved,
+    );
+    assert!(git(&repo, &["add", "-A"]));
+    assert!(git(&repo, &["commit", "-q", "-m", "base"]));
+
+    // The pull request: one template edited, one folder renamed, one renamed
+    // and edited, one folder added.
+    let edited = CHATML.replace("'<|im_start|>assistant\\n'", "'<|im_start|>assistant'");
+    write(
+        &repo.join("m/changed/tokenizer_config.json"),
+        &config(&edited),
+    );
+    assert!(git(&repo, &["mv", "m/old-name", "m/new-name"]));
+    assert!(git(&repo, &["mv", "m/moved-and-changed", "m/moved"]));
+    let moved_edited = moved.replace("'<|im_start|>assistant\\n'", "'<|im_start|>assistant'");
+    write(&repo.join("m/moved/chat_template.jinja"), &moved_edited);
+    write(
+        &repo.join("m/added/chat_template.jinja"),
+        "{% for m in messages %}{{ m.role + ': ' + m.content + '\n' }}{% endfor %}",
+    );
+    assert!(git(&repo, &["add", "-A"]));
+
+    let base = GitRef::open("HEAD", &repo.join("m")).expect("HEAD resolves");
+    let opts = CheckOptions {
+        paths: vec![repo.join("m")],
+        root: repo.clone(),
+        now: default_now(),
+        baseline: Some(Baseline::GitRef(Box::new(base))),
+        ..CheckOptions::default()
+    };
+    let report = run_check(&opts, &Settings::default()).expect("check runs");
+    let found = drift(&report);
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found[0].starts_with("m/changed/tokenizer_config.json"),
+        "{found:#?}"
+    );
+    assert!(
+        found[0].contains("HEAD:m/changed/tokenizer_config.json"),
+        "{found:#?}"
+    );
+    assert!(
+        found[1].starts_with("m/moved/chat_template.jinja"),
+        "{found:#?}"
+    );
+    // The renamed file is compared with its old path.
+    assert!(
+        found[1].contains("HEAD:m/moved-and-changed/chat_template.jinja"),
+        "{found:#?}"
+    );
+
+    // A ref the clone does not have: the error says how to fetch it.
+    let err = GitRef::open("origin/no-such-branch", &repo).expect_err("missing ref");
+    assert!(err.to_string().contains("fetch-depth: 0"), "{err}");
+
+    // A shallow clone (actions/checkout's default) lacks the base branch.
+    assert!(git(&repo, &["commit", "-q", "-m", "pr"]));
+    assert!(git(&repo, &["branch", "-q", "other"]));
+    let clone = repo.join("clone");
+    let url = format!("file://{}", repo.display());
+    if git(
+        &repo,
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--single-branch",
+            &url,
+            "clone",
+        ],
+    ) {
+        let err = GitRef::open("origin/other", &clone).expect_err("shallow");
+        assert!(err.to_string().contains("shallow"), "{err}");
+        assert!(err.to_string().contains("fetch-depth: 0"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&repo);
+}

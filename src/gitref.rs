@@ -1,0 +1,286 @@
+//! `--baseline-ref REF`: the baseline of each template is its own file at a
+//! git ref (`origin/main`; in a pull request `baseline = "pr-base"` means
+//! `origin/$GITHUB_BASE_REF`).
+//!
+//! Git is asked for exactly what is needed: `rev-parse` once for the ref,
+//! one `diff -M --name-status` for files renamed since the ref (a template
+//! renamed or moved in the PR is compared with its old path; an added one
+//! has no baseline), and per folder an `ls-tree` + `cat-file` of the few
+//! template files. Those files are written to a temporary folder and loaded
+//! with the normal loader, so the old folder's templates resolve exactly as
+//! transformers would have resolved them (a template moved from
+//! tokenizer_config.json to chat_template.jinja is still matched by name).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{bail, Context, Result};
+
+use crate::baseline::Found;
+use crate::discover::ModelDir;
+use crate::load::{load, LoadedModel, Template};
+
+/// Files of a folder that can hold its chat templates.
+const TEMPLATE_FILES: [&str; 4] = [
+    "tokenizer_config.json",
+    "chat_template.jinja",
+    "chat_template.json",
+    "additional_chat_templates",
+];
+
+/// A git ref opened as a baseline.
+#[derive(Debug, Clone)]
+pub struct GitRef {
+    /// The ref as the user gave it, for messages (`origin/main`).
+    pub name: String,
+    /// The commit it resolved to.
+    commit: String,
+    /// The repository's top-level folder (canonical).
+    top: PathBuf,
+    /// Path now → path at the ref, for files renamed since (repo-relative, `/`).
+    renamed_from: BTreeMap<String, String>,
+}
+
+impl GitRef {
+    /// Resolve `rev` in the repository that holds `at`. A missing ref is an
+    /// error that says how to fetch it (shallow CI clones lack it).
+    pub fn open(rev: &str, at: &Path) -> Result<GitRef> {
+        let dir = if at.is_file() {
+            at.parent().unwrap_or(Path::new("."))
+        } else {
+            at
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let top = git(dir, &["rev-parse", "--show-toplevel"]).with_context(|| {
+            format!(
+                "--baseline-ref needs a git repository, and `{}` is not inside one",
+                dir.display()
+            )
+        })?;
+        let top = PathBuf::from(String::from_utf8_lossy(&top).trim());
+        let top = top.canonicalize().unwrap_or(top);
+        let spec = format!("{rev}^{{commit}}");
+        let commit = match git(&top, &["rev-parse", "--verify", "--quiet", &spec]) {
+            Ok(out) => String::from_utf8_lossy(&out).trim().to_string(),
+            Err(_) => bail!("{}", missing_ref_message(rev, &top)),
+        };
+        let renamed_from = renames(&top, &commit)?;
+        Ok(GitRef {
+            name: rev.to_string(),
+            commit,
+            top,
+            renamed_from,
+        })
+    }
+
+    /// The template named like `template` in the same folder at the ref
+    /// (following renames); `None` when the folder or file is new.
+    pub fn find(&self, model: &LoadedModel, template: &Template) -> Option<Found> {
+        let here = model.dir.canonicalize().ok()?;
+        let rel = repo_path(here.strip_prefix(&self.top).ok()?);
+        if model.dir.is_file() {
+            let old = self.renamed_from.get(&rel).unwrap_or(&rel);
+            let name = Path::new(old).file_name()?.to_owned();
+            let temp = TempDir::new()?;
+            let bytes = git(&self.top, &["cat-file", "blob", &self.object(old)]).ok()?;
+            std::fs::write(temp.0.join(&name), bytes).ok()?;
+            let base = load(&ModelDir {
+                dir: temp.0.join(&name),
+                rel_dir: old.clone(),
+            });
+            return self.pick(&base, template);
+        }
+        // The template's file inside its folder (`tokenizer_config.json`,
+        // `additional_chat_templates/tool_use.jinja`).
+        let in_folder = if model.rel_dir == "." {
+            template.path.as_str()
+        } else {
+            template.path.strip_prefix(&format!("{}/", model.rel_dir))?
+        };
+        let now = join(&rel, in_folder);
+        let folder = match self.renamed_from.get(&now) {
+            Some(old) => old
+                .strip_suffix(in_folder)
+                .map(|f| f.trim_end_matches('/').to_string())
+                .unwrap_or_else(|| parent(old)),
+            None => rel,
+        };
+        let base = self.load_folder(&folder)?;
+        self.pick(&base, template)
+    }
+
+    /// Load the template files of `folder` (repo-relative) as they were at the ref.
+    fn load_folder(&self, folder: &str) -> Option<LoadedModel> {
+        let specs: Vec<String> = TEMPLATE_FILES.iter().map(|f| join(folder, f)).collect();
+        let mut args = vec!["ls-tree", "-r", "-z", "--name-only", &self.commit, "--"];
+        args.extend(specs.iter().map(String::as_str));
+        let listed = git(&self.top, &args).ok()?;
+        let temp = TempDir::new()?;
+        for path in listed.split(|b| *b == 0).filter(|p| !p.is_empty()) {
+            let path = String::from_utf8_lossy(path).into_owned();
+            let inner = if folder.is_empty() {
+                path.as_str()
+            } else {
+                path.strip_prefix(&format!("{folder}/"))?
+            };
+            let bytes = git(&self.top, &["cat-file", "blob", &self.object(&path)]).ok()?;
+            let dest = temp.0.join(inner);
+            if let Some(p) = dest.parent() {
+                std::fs::create_dir_all(p).ok()?;
+            }
+            std::fs::write(dest, bytes).ok()?;
+        }
+        Some(load(&ModelDir {
+            dir: temp.0.clone(),
+            rel_dir: if folder.is_empty() { "." } else { folder }.to_string(),
+        }))
+    }
+
+    fn pick(&self, base: &LoadedModel, template: &Template) -> Option<Found> {
+        base.templates
+            .iter()
+            .find(|t| t.name == template.name)
+            .map(|t| Found {
+                origin: format!("{}:{}", self.name, t.path),
+                text: t.text.clone(),
+            })
+    }
+
+    /// `COMMIT:path`, the object name of a file at the ref.
+    fn object(&self, path: &str) -> String {
+        format!("{}:{}", self.commit, path)
+    }
+}
+
+/// The error for a ref this clone does not have.
+fn missing_ref_message(rev: &str, top: &Path) -> String {
+    let shallow = git(top, &["rev-parse", "--is-shallow-repository"])
+        .map(|o| String::from_utf8_lossy(&o).trim() == "true")
+        .unwrap_or(false);
+    let branch = rev.strip_prefix("origin/").unwrap_or(rev);
+    let why = if shallow {
+        "this is a shallow clone that does not have it"
+    } else {
+        "it does not exist in this clone"
+    };
+    format!(
+        "--baseline-ref `{rev}`: {why}. Fetch it first (`git fetch origin {branch}`), or in GitHub Actions check out with `actions/checkout` and `fetch-depth: 0`"
+    )
+}
+
+/// Files renamed between `commit` and the working tree: new path → old path.
+fn renames(top: &Path, commit: &str) -> Result<BTreeMap<String, String>> {
+    let out = git(
+        top,
+        &[
+            "diff",
+            "-z",
+            "-M",
+            "--name-status",
+            "--no-ext-diff",
+            commit,
+            "--",
+        ],
+    )?;
+    let fields: Vec<String> = out
+        .split(|b| *b == 0)
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+        .collect();
+    let mut map = BTreeMap::new();
+    let mut i = 0;
+    while i < fields.len() {
+        let status = &fields[i];
+        if status.starts_with('R') || status.starts_with('C') {
+            if let (Some(old), Some(new)) = (fields.get(i + 1), fields.get(i + 2)) {
+                if status.starts_with('R') {
+                    map.insert(new.clone(), old.clone());
+                }
+            }
+            i += 3;
+        } else {
+            i += 2;
+        }
+    }
+    Ok(map)
+}
+
+/// Run git in `dir`; its stdout, or an error with its stderr.
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .context("cannot run `git` (is it installed?)")?;
+    if !out.status.success() {
+        bail!(
+            "git {} failed: {}",
+            args.first().unwrap_or(&""),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(out.stdout)
+}
+
+/// A repo-relative path with `/` separators (`""` for the top level).
+fn repo_path(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn join(folder: &str, name: &str) -> String {
+    if folder.is_empty() {
+        name.to_string()
+    } else {
+        format!("{folder}/{name}")
+    }
+}
+
+fn parent(path: &str) -> String {
+    path.rsplit_once('/')
+        .map(|(p, _)| p.to_string())
+        .unwrap_or_default()
+}
+
+/// A temporary folder removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Option<TempDir> {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("chat-template-lint-ref-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).ok()?;
+        Some(TempDir(dir))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(join("", "a.json"), "a.json");
+        assert_eq!(join("m/x", "a.json"), "m/x/a.json");
+        assert_eq!(parent("m/x/a.json"), "m/x");
+        assert_eq!(parent("a.json"), "");
+    }
+}
