@@ -6,7 +6,7 @@
 mod common;
 
 use chat_template_lint::finding::Severity;
-use chat_template_lint::report::summary::{cell, markdown};
+use chat_template_lint::report::summary::{cell, markdown, message_cell};
 use common::*;
 
 #[test]
@@ -90,4 +90,19 @@ fn the_binary_appends_to_the_step_summary() {
         "{text}"
     );
     assert!(text.contains("config-invalid"));
+}
+
+#[test]
+fn code_spans_become_code_elements_and_stay_escaped() {
+    assert_eq!(
+        message_cell("header `<|im_start|>` is | missing"),
+        "header <code>&lt;&#124;im&#95;start&#124;&gt;</code> is &#124; missing"
+    );
+    // Unbalanced backticks are not spans.
+    assert_eq!(message_cell("a ` b"), "a &#96; b");
+    let c = message_cell("`</code><script>x</script>`");
+    assert!(
+        !c.contains("<script>") && c.starts_with("<code>&lt;/code&gt;"),
+        "{c}"
+    );
 }

@@ -51,6 +51,27 @@ pub fn cell(s: &str) -> String {
     out
 }
 
+/// A message for a cell: its `code` spans (our messages put concrete values
+/// in backticks) become `<code>` elements; every piece is escaped by `cell`.
+pub fn message_cell(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len() < 3 || parts.len() % 2 == 0 {
+        // No spans, or unbalanced backticks: plain escaped text.
+        return cell(s);
+    }
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i % 2 == 1 {
+                format!("<code>{}</code>", cell(p))
+            } else {
+                cell(p)
+            }
+        })
+        .collect()
+}
+
 fn icon(sev: Severity) -> &'static str {
     match sev {
         Severity::Error => "❌ error",
@@ -147,7 +168,7 @@ pub fn markdown(report: &Report, budget: usize, links: &[String]) -> String {
                 icon(f.severity),
                 cell(&loc),
                 f.rule.id(),
-                cell(&msg)
+                message_cell(&msg)
             );
             if fixed + table.len() + row.len() > budget {
                 break;
