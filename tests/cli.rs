@@ -1,0 +1,235 @@
+//! End to end: the `check` binary on the bundled `examples/` repo and on the
+//! rule fixtures — exit codes 0/1/2, text and JSON output.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// Run the binary from the crate root (so paths in output are `examples/…`).
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chat-template-lint"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("GITHUB_ACTIONS")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(args: &[&str]) -> (i32, Vec<Value>) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let o = run(&all);
+    let v: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&o)));
+    let items = v.as_array().cloned().expect("a JSON array of findings");
+    (o.status.code().unwrap_or(-1), items)
+}
+
+fn rules_of(findings: &[Value]) -> Vec<&str> {
+    findings.iter().filter_map(|f| f["rule"].as_str()).collect()
+}
+
+#[test]
+fn examples_show_the_seed_bug_and_fail() {
+    let o = run(&["check", "examples"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("examples/finetuned-broken/chat_template.jinja:3:"),
+        "{out}"
+    );
+    assert!(out.contains("error[generation-prompt-missing]"), "{out}");
+    assert!(
+        out.contains("`<|start_header_id|>assistant<|end_header_id|>\\n\\n`"),
+        "{out}"
+    );
+    assert!(out.contains("help:"), "{out}");
+    assert!(out.contains("checked 4 folders, 5 templates"), "{out}");
+}
+
+#[test]
+fn examples_as_json_hold_exactly_the_seed_finding() {
+    let (code, findings) = json(&["examples"]);
+    assert_eq!(code, 1);
+    let errors: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{findings:#?}");
+    let f = errors[0];
+    assert_eq!(f["rule"], "generation-prompt-missing");
+    assert_eq!(f["path"], "examples/finetuned-broken/chat_template.jinja");
+    assert_eq!(f["line"], 3);
+    assert_eq!(f["template"], "default");
+}
+
+#[test]
+fn clean_folders_exit_zero() {
+    for dir in [
+        "examples/base-model",
+        "examples/modern-layout",
+        "examples/named-templates",
+    ] {
+        let o = run(&["check", dir]);
+        assert_eq!(o.status.code(), Some(0), "{dir}: {}", stdout(&o));
+        let (_, findings) = json(&[dir]);
+        assert!(findings.is_empty(), "{dir}: {findings:#?}");
+    }
+}
+
+#[test]
+fn named_templates_are_all_checked() {
+    let o = run(&["check", "examples/named-templates"]);
+    assert!(
+        stdout(&o).contains("checked 1 folder, 2 templates"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn baseline_folder_shows_drift_with_a_diff() {
+    let o = run(&[
+        "check",
+        "--baseline",
+        "examples/base-model",
+        "examples/finetuned-broken",
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("error[template-drift]"), "{out}");
+    assert!(
+        out.contains("--- examples/base-model/tokenizer_config.json"),
+        "{out}"
+    );
+    assert!(
+        out.contains("+++ examples/finetuned-broken/chat_template.jinja"),
+        "{out}"
+    );
+    assert!(
+        out.contains("-Hello, who are you?<|eot_id|><|start_header_id|>assistant"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_model_is_no_drift_from_itself() {
+    let (code, findings) = json(&["--baseline", "examples/base-model", "examples/base-model"]);
+    assert_eq!(code, 0, "{findings:#?}");
+}
+
+#[test]
+fn baseline_tree_is_matched_by_relative_path() {
+    let (code, findings) = json(&[
+        "--baseline",
+        "tests/fixtures/rules/drift/base",
+        "tests/fixtures/rules/drift/new",
+    ]);
+    assert_eq!(code, 1);
+    let drift: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["rule"] == "template-drift")
+        .collect();
+    // a/ lost its generation prompt; b/ only changed whitespace control.
+    assert_eq!(drift.len(), 1, "{findings:#?}");
+    assert_eq!(
+        drift[0]["path"],
+        "tests/fixtures/rules/drift/new/a/tokenizer_config.json"
+    );
+}
+
+#[test]
+fn syntax_error_in_a_json_string_points_at_the_file_line() {
+    let (code, findings) = json(&["tests/fixtures/rules/syntax-in-json"]);
+    assert_eq!(code, 1);
+    assert_eq!(rules_of(&findings), ["template-syntax"], "{findings:#?}");
+    let f = &findings[0];
+    assert_eq!(f["line"], 5, "the `chat_template` line of the file");
+    assert!(
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("line 2 of the template")),
+        "{f}"
+    );
+    // The column lands inside the JSON string, after the escaped newline.
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/rules/syntax-in-json/tokenizer_config.json"),
+    )
+    .expect("fixture");
+    let line = text.lines().nth(4).expect("line 5");
+    let newline_col = line.find("\\n").expect("escaped newline") + 1;
+    let col = f["column"].as_u64().expect("a column") as usize;
+    assert!(
+        col > newline_col && col <= line.len(),
+        "column {col}: {line}"
+    );
+}
+
+#[test]
+fn render_error_is_reported_with_its_probe() {
+    let o = run(&["check", "tests/fixtures/rules/render-error"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("error[template-render]"), "{out}");
+    assert!(out.contains("= probe: user"), "{out}");
+    assert!(out.contains("render-error/chat_template.jinja:2:"), "{out}");
+}
+
+#[test]
+fn unconditional_header_is_a_warning_and_does_not_fail() {
+    let (code, findings) = json(&["tests/fixtures/rules/unconditional"]);
+    assert_eq!(code, 0, "{findings:#?}");
+    let f = findings
+        .iter()
+        .find(|f| f["rule"] == "generation-prompt-unconditional")
+        .expect("the warning");
+    assert_eq!(f["severity"], "warning");
+    assert!(!rules_of(&findings).contains(&"generation-prompt-missing"));
+}
+
+#[test]
+fn tool_errors_exit_two() {
+    for args in [
+        vec!["check", "does/not/exist"],
+        vec!["check", "--no-such-flag", "examples"],
+        vec!["check", "--baseline", "does/not/exist", "examples"],
+        vec!["check", "--format", "yaml", "examples"],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(!o.stderr.is_empty(), "{args:?}: says why on stderr");
+    }
+}
+
+#[test]
+fn rules_and_explain_document_the_render_rules() {
+    let o = run(&["rules"]);
+    let out = stdout(&o);
+    for id in [
+        "template-syntax",
+        "template-render",
+        "generation-prompt-missing",
+        "generation-prompt-unconditional",
+        "template-drift",
+    ] {
+        assert!(out.contains(id), "{id} missing from `rules`");
+        let e = run(&["explain", id]);
+        assert_eq!(e.status.code(), Some(0));
+        let doc = stdout(&e);
+        for section in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## How to fix",
+        ] {
+            assert!(doc.contains(section), "{id}: {section}");
+        }
+    }
+}
