@@ -271,8 +271,8 @@ fn bounded<T>(limit: Duration, f: impl FnOnce() -> T) -> T {
 
 #[test]
 fn endless_loop_is_a_render_finding_not_a_hang() {
-    // Loops only on the single-message probe, to keep the test quick.
-    let text = "{% if messages|length == 1 %}{% for i in range(100000) %}{% for j in range(100000) %}{% for k in range(100000) %}{% endfor %}{% endfor %}{% endfor %}{% endif %}{{ messages[0].content }}";
+    // Loops only on one render (`user`, no generation prompt), to keep the test quick.
+    let text = "{% if messages|length == 1 and not add_generation_prompt and not tools %}{% for i in range(100000) %}{% for j in range(100000) %}{% for k in range(100000) %}{% endfor %}{% endfor %}{% endfor %}{% endif %}{{ messages[0].content }}";
     let findings = bounded(Duration::from_secs(120), || {
         lint_with(text, OffsetMap::identity(), &tokens("x"), None)
     });
@@ -287,7 +287,7 @@ fn endless_loop_is_a_render_finding_not_a_hang() {
 
 #[test]
 fn gigabyte_output_is_a_render_finding_not_a_hang() {
-    let text = "{% if messages|length == 1 %}{% for i in range(100000) %}{% for j in range(100000) %}{{ 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' * 1000 }}{% endfor %}{% endfor %}{% endif %}{{ messages[0].content }}";
+    let text = "{% if messages|length == 1 and not add_generation_prompt and not tools %}{% for i in range(100000) %}{% for j in range(100000) %}{{ 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' * 1000 }}{% endfor %}{% endfor %}{% endif %}{{ messages[0].content }}";
     let findings = bounded(Duration::from_secs(120), || {
         lint_with(text, OffsetMap::identity(), &tokens("x"), None)
     });
