@@ -123,10 +123,36 @@ pub fn template_vars(model: &LoadedModel, user: &Map<String, Value>) -> Map<Stri
     vars
 }
 
+/// Stand-ins for the special tokens of a folder that has no
+/// tokenizer_config.json (a lone `.jinja` file, a `chat_template.jinja`-only
+/// folder): its tokenizer is unknown, not token-less, and a template that
+/// writes `bos_token + …` must still render on the probes. The values are the
+/// conformance environment's (`../shared/conformance`); `--var` overrides them.
+const UNKNOWN_TOKENIZER_TOKENS: [(&str, &str); 4] = [
+    ("bos_token", "<s>"),
+    ("eos_token", "</s>"),
+    ("unk_token", "<unk>"),
+    ("pad_token", "<pad>"),
+];
+
+/// The variables the probes are rendered with: `template_vars`, with
+/// stand-in special tokens when the folder's tokenizer is unknown.
+fn probe_vars(model: &LoadedModel, user: &Map<String, Value>) -> Map<String, Value> {
+    if model.has_tokenizer_config {
+        return template_vars(model, user);
+    }
+    let mut vars: Map<String, Value> = UNKNOWN_TOKENIZER_TOKENS
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+        .collect();
+    vars.extend(template_vars(model, user));
+    vars
+}
+
 fn check_one(model: LoadedModel, opts: &CheckOptions) -> ModelResult {
     let mut findings = model.findings.clone();
     findings.extend(check_model(&model));
-    let vars = template_vars(&model, &opts.vars);
+    let vars = probe_vars(&model, &opts.vars);
     let mut renders_count = 0;
     let mut capabilities = Vec::new();
     for template in &model.templates {

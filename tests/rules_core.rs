@@ -40,8 +40,12 @@ fn tokens(family: &str) -> Map<String, Value> {
 }
 
 fn template(text: &str, offsets: OffsetMap) -> Template {
+    named_template("default", text, offsets)
+}
+
+fn named_template(name: &str, text: &str, offsets: OffsetMap) -> Template {
     Template {
-        name: "default".into(),
+        name: name.into(),
         text: text.to_string(),
         origin: Origin::JinjaFile,
         path: "model/chat_template.jinja".into(),
@@ -56,8 +60,12 @@ fn lint_with(
     vars: &Map<String, Value>,
     baseline: Option<&str>,
 ) -> Vec<Finding> {
+    lint_template(template(text, offsets), vars, baseline)
+}
+
+fn lint_template(t: Template, vars: &Map<String, Value>, baseline: Option<&str>) -> Vec<Finding> {
+    let text = t.text.as_str();
     let model = LoadedModel::default();
-    let t = template(text, offsets);
     let compiled = compile(text);
     let renders = match &compiled {
         Ok(c) => render_probes(c, vars, default_now()),
@@ -257,6 +265,38 @@ fn failures_outside_the_basic_probes_are_not_render_findings() {
         of(&findings, Rule::TemplateRender).is_empty(),
         "{findings:#?}"
     );
+}
+
+#[test]
+fn tool_use_templates_are_rendered_with_tools() {
+    // Iterates `tools` unguarded, like Command R+'s `tool_use` template:
+    // a TypeError without tools, in transformers too.
+    let text = "{% for tool in tools %}{{ tool.function.name }}\n{% endfor %}{% for m in messages %}{{ m.content }}\n{% endfor %}";
+    let as_default = lint_with(text, OffsetMap::identity(), &tokens("x"), None);
+    assert_eq!(
+        of(&as_default, Rule::TemplateRender).len(),
+        1,
+        "{as_default:#?}"
+    );
+    let as_tool_use = lint_template(
+        named_template("tool_use", text, OffsetMap::identity()),
+        &tokens("x"),
+        None,
+    );
+    assert!(
+        of(&as_tool_use, Rule::TemplateRender).is_empty(),
+        "{as_tool_use:#?}"
+    );
+    // …but a tool_use template that fails even with tools is reported.
+    let broken = "{% for tool in tools %}{{ tool.function.name.x.y }}{% endfor %}";
+    let f = lint_template(
+        named_template("tool_use", broken, OffsetMap::identity()),
+        &tokens("x"),
+        None,
+    );
+    let found = of(&f, Rule::TemplateRender);
+    assert_eq!(found.len(), 1, "{f:#?}");
+    assert_eq!(found[0].probe.as_deref(), Some("tools"));
 }
 
 /// Runs `f` and fails if it takes longer than `limit` (the rules must bound

@@ -18,7 +18,9 @@ pub(super) const DOCS: RuleDocs = RuleDocs {
     what_it_does: "
 Renders the basic conversations every chat template must handle — a single user
 message, and a user message followed by an assistant answer — with
-`add_generation_prompt` false and true, and reports the first render that fails. A
+`add_generation_prompt` false and true, and reports the first render that fails (a
+template named `tool_use` is rendered with tool schemas instead; one named `rag` needs
+documents and is not rendered on the basic conversations). A
 failure the template raises itself with `raise_exception(...)` is a deliberate limit
 and is not reported. A render that runs too long or produces too much output (an
 endless loop, a runaway string) is reported.
@@ -45,16 +47,16 @@ must reject an input, say so with `raise_exception('...')`.
 };
 
 pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
+    let t = ctx.template;
     let Some((rendered, err)) = ctx
         .renders
         .items
         .iter()
-        .filter(|r| r.probe.basic)
+        .filter(|r| counts(&t.name, r))
         .find_map(|r| failure(r).map(|e| (r, e)))
     else {
         return Vec::new();
     };
-    let t = ctx.template;
     let (range, line) = locate(&t.text, err.range.clone(), err.line);
     let what = match err.kind {
         RenderErrorKind::LimitExceeded => "runs past the render limits",
@@ -82,6 +84,21 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     .with_template(&t.name)
     .with_probe(rendered.probe.name)
     .with_help(help)]
+}
+
+/// Whether a failure of render `r` of template `name` is reported. Named
+/// templates are called with what their name says they need (transformers'
+/// convention: `apply_chat_template(..., chat_template="tool_use", tools=...)`):
+/// a `tool_use` template is held to the `tools` probe (a user message with
+/// tool schemas), not to a conversation without tools (Command R+'s iterates
+/// `tools` and fails on `None` in transformers too). A `rag` template needs
+/// documents, which no probe has, so only its syntax is checked.
+fn counts(name: &str, r: &RenderedProbe) -> bool {
+    match name {
+        "tool_use" => r.probe.name == "tools",
+        "rag" => false,
+        _ => r.probe.basic,
+    }
 }
 
 /// The error of a render that counts as a failure.
