@@ -200,7 +200,24 @@ pub struct Renders {
     pub prompts: Vec<TurnRender>,
     /// The conversation through each assistant turn that is not the probe's last message.
     pub answered: Vec<TurnRender>,
+    /// Training renders with the output ranges of `{% generation %}` blocks,
+    /// for probes with assistant turns; empty when the template has no such
+    /// blocks (see `GENERATION_PROBES`).
+    pub generation: Vec<GenerationRender>,
 }
+
+/// A training render (`add_generation_prompt=false`) with the byte ranges
+/// produced inside `{% generation %}` blocks (transformers' assistant mask).
+#[derive(Debug)]
+pub struct GenerationRender {
+    pub probe: &'static Probe,
+    pub text: String,
+    pub spans: Vec<std::ops::Range<usize>>,
+}
+
+/// Probes whose training renders are checked for `{% generation %}` spans.
+/// The first one also decides whether the template has such blocks at all.
+pub const GENERATION_PROBES: [&str; 4] = ["user-assistant", "multi-turn", "tool-call", "reasoning"];
 
 impl Renders {
     /// The render of probe `name` with the given flag.
@@ -226,7 +243,14 @@ impl Renders {
     /// that no probe already covered).
     pub fn count(&self) -> usize {
         let fresh = |v: &[TurnRender]| v.iter().filter(|p| !p.reused).count();
-        self.items.len() + fresh(&self.prompts) + fresh(&self.answered)
+        self.items.len()
+            + fresh(&self.prompts)
+            + fresh(&self.answered)
+            + if self.items.is_empty() {
+                0
+            } else {
+                self.generation.len().max(1)
+            }
     }
 }
 
@@ -294,9 +318,46 @@ pub fn render_probes(
             }
         }
     }
+    let generation = generation_renders(compiled, vars, now);
     Renders {
         items,
         prompts,
         answered,
+        generation,
     }
+}
+
+/// Training renders with `{% generation %}` spans. One render of the first
+/// probe tells whether the template marks anything; only then are the
+/// others rendered.
+fn generation_renders(
+    compiled: &Compiled,
+    vars: &Map<String, Value>,
+    now: chrono::NaiveDateTime,
+) -> Vec<GenerationRender> {
+    let mut out: Vec<GenerationRender> = Vec::new();
+    for name in GENERATION_PROBES {
+        let Some(probe) = probes().iter().find(|p| p.name == name) else {
+            continue;
+        };
+        let input = RenderInput {
+            messages: probe.messages.clone(),
+            tools: probe.tools.clone(),
+            documents: probe.documents.clone(),
+            add_generation_prompt: false,
+            vars: vars.clone(),
+            now,
+        };
+        match compiled.render_with_generation_spans(&input) {
+            Ok((text, spans)) => {
+                if out.is_empty() && spans.is_empty() && name == GENERATION_PROBES[0] {
+                    return out;
+                }
+                out.push(GenerationRender { probe, text, spans });
+            }
+            Err(_) if name == GENERATION_PROBES[0] => return out,
+            Err(_) => {}
+        }
+    }
+    out
 }

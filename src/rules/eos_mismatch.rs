@@ -110,8 +110,15 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
 /// not at all.
 pub(super) fn turn_closer<'r>(render: &'r str, content: &str) -> Option<&'r str> {
     let at = render.rfind(content)? + content.len();
-    let after = render[at..].trim_start_matches([' ', '\n', '\r', '\t']);
-    token_at_start(after).map(|(t, _)| t)
+    closer_at(render, at).map(|r| &render[r])
+}
+
+/// The byte range of the control token that follows `at` after blanks.
+pub(super) fn closer_at(render: &str, at: usize) -> Option<std::ops::Range<usize>> {
+    let rest = &render[at..];
+    let after = rest.trim_start_matches([' ', '\n', '\r', '\t']);
+    let start = at + (rest.len() - after.len());
+    token_at_start(after).map(|(t, _)| start..start + t.len())
 }
 
 fn describe_stops(
