@@ -252,6 +252,8 @@ pub fn relative(path: &Path, root: &Path) -> String {
         .filter_map(|c| match c {
             std::path::Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
             std::path::Component::CurDir => None,
+            // An absolute path outside `root`: joined below as `/a/b`.
+            std::path::Component::RootDir => Some(String::new()),
             other => Some(other.as_os_str().to_string_lossy().into_owned()),
         })
         .collect();
@@ -294,6 +296,16 @@ mod tests {
         assert!(set.is_match("a/b/additional_chat_templates/rag.jinja"));
         assert!(!set.is_match("a/b/other.jinja"));
         assert!(glob_set(&["a/[b"], "--include").is_err());
+    }
+
+    #[test]
+    fn relative_paths_use_slashes() {
+        let root = Path::new("/work/repo");
+        assert_eq!(relative(Path::new("/work/repo"), root), ".");
+        assert_eq!(relative(Path::new("/work/repo/a/b"), root), "a/b");
+        assert_eq!(relative(Path::new("./a/./b"), root), "a/b");
+        assert_eq!(relative(Path::new("../x/y"), root), "../x/y");
+        assert_eq!(relative(Path::new("/tmp/m"), root), "/tmp/m");
     }
 
     #[test]
