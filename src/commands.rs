@@ -249,7 +249,7 @@ fn render(args: RenderArgs) -> Result<ExitCode> {
             let source = own.as_ref().unwrap_or(&model);
             let Some(t) = source.templates.iter().find(|t| t.name == name) else {
                 for f in &source.findings {
-                    eprintln!("{}: {}", f.path, f.message);
+                    crate::report::eprint_line(&format!("{}: {}", f.path, f.message));
                 }
                 let names: Vec<&str> = source.templates.iter().map(|t| t.name.as_str()).collect();
                 bail!(
@@ -298,13 +298,13 @@ fn render(args: RenderArgs) -> Result<ExitCode> {
     let compiled = match compile(&text) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!(
+            crate::report::eprint_line(&format!(
                 "template error: {}{}",
                 e.message,
                 e.line
                     .map(|l| format!(" (template line {l})"))
                     .unwrap_or_default()
-            );
+            ));
             return Ok(ExitCode::from(1));
         }
     };
@@ -316,13 +316,13 @@ fn render(args: RenderArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!(
+            crate::report::eprint_line(&format!(
                 "template error: {}{}",
                 e.message,
                 e.line
                     .map(|l| format!(" (template line {l})"))
                     .unwrap_or_default()
-            );
+            ));
             Ok(ExitCode::from(1))
         }
     }

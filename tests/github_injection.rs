@@ -212,3 +212,27 @@ fn tool_failures_are_single_annotations() {
     assert!(runner_commands(&stdout).is_empty());
     assert!(Path::new(env!("CARGO_BIN_EXE_chat-template-lint")).exists());
 }
+
+#[test]
+fn render_errors_on_stderr_are_neutralised() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("chat_template.jinja");
+    std::fs::write(
+        &t,
+        "{{ raise_exception('boom\\n::error::from-template\\r##[group]g') }}",
+    )
+    .unwrap();
+    let o = bin().arg("render").arg(&t).output().unwrap();
+    let (stdout, stderr) = all_output(&o);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("from-template"), "{stderr}");
+    assert!(runner_commands(&stderr).is_empty(), "{stderr}");
+    // Outside Actions the message is printed as it is.
+    let o = bin()
+        .env_remove("GITHUB_ACTIONS")
+        .arg("render")
+        .arg(&t)
+        .output()
+        .unwrap();
+    assert!(!runner_commands(&String::from_utf8_lossy(&o.stderr)).is_empty());
+}

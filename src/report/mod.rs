@@ -175,3 +175,15 @@ pub fn print_failure(err: &anyhow::Error) {
         let _ = writeln!(stderr, "chat-template-lint: error: {message}");
     }
 }
+
+/// Print a diagnostic line on stderr (e.g. `render`'s template errors). Under
+/// GitHub Actions it is neutralised like every other line the tool prints.
+pub fn eprint_line(line: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let text = if crate::commands::in_github_actions() {
+        guard::text(line)
+    } else {
+        line.to_string()
+    };
+    let _ = writeln!(stderr, "{text}");
+}

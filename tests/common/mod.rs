@@ -252,3 +252,82 @@ pub fn many(n: usize, severity: Severity) -> Vec<Finding> {
         })
         .collect()
 }
+
+/// The official SARIF 2.1.0 schema, offline (see tests/report_sarif.rs).
+pub mod sarif_schema {
+    use std::path::PathBuf;
+
+    use serde_json::Value;
+
+    pub fn schema_path() -> PathBuf {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = std::process::Command::new(cargo)
+            .args(["metadata", "--offline", "--format-version", "1"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let pkg = meta["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "serde-sarif")
+            .expect("serde-sarif is a dev-dependency");
+        let manifest = PathBuf::from(pkg["manifest_path"].as_str().unwrap());
+        manifest.parent().unwrap().join("src/schema.json")
+    }
+
+    /// The pattern the official file uses for `language` properties. Its stray
+    /// `]` is a literal in ECMA-262 regexes; the Rust meta-schema check rejects
+    /// it, so it is given in its escaped, equivalent form.
+    const LANGUAGE_PATTERN: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+
+    fn escape_language_patterns(v: &mut Value) -> usize {
+        match v {
+            Value::Object(map) => {
+                let mut n = 0;
+                for (k, child) in map.iter_mut() {
+                    if k == "pattern" && *child == LANGUAGE_PATTERN {
+                        *child = Value::from(LANGUAGE_PATTERN.replace("}]?", "}\\]?"));
+                        n += 1;
+                    } else {
+                        n += escape_language_patterns(child);
+                    }
+                }
+                n
+            }
+            Value::Array(items) => items.iter_mut().map(escape_language_patterns).sum(),
+            _ => 0,
+        }
+    }
+
+    /// A validator with format checks on (`uri-reference`, …).
+    pub fn validator(schema: &Value) -> jsonschema::Validator {
+        let mut schema = schema.clone();
+        assert!(escape_language_patterns(&mut schema) > 0);
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap()
+    }
+
+    pub fn validate(log: &Value) {
+        let schema: Value =
+            serde_json::from_str(&std::fs::read_to_string(schema_path()).unwrap()).unwrap();
+        assert_eq!(
+            schema["$id"],
+            "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json"
+        );
+        let validator = validator(&schema);
+        let errors: Vec<String> = validator
+            .iter_errors(log)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+}
