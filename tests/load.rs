@@ -132,6 +132,12 @@ fn stale_config_key_disagrees_with_chat_template_jinja() {
         f.message
     );
     assert!(f.message.contains("llama.cpp"), "{}", f.message);
+    assert!(
+        f.message
+            .contains("prompts differ on probe `user` with add_generation_prompt=true"),
+        "{}",
+        f.message
+    );
     assert!(!f.message.contains("only whitespace"), "{}", f.message);
     // Points at the JSON string literal: line 3 of the file.
     let p = position(&r, f).expect("position");
@@ -685,4 +691,31 @@ fn bom_empty_template_and_processor_conflict() {
         r.findings
     );
     assert_eq!(r.stats.templates, 2);
+}
+
+#[test]
+fn different_text_with_identical_prompts_is_not_a_disagreement() {
+    // `"\n"` in a Jinja string written as an escape in one source and as a
+    // raw newline in the other (seen in gpt-oss-20b's two template files).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let jinja =
+        std::fs::read_to_string(fixtures().join("modern/chat_template.jinja")).expect("read");
+    let raw = jinja.replace("\\n", "\n");
+    assert_ne!(raw, jinja);
+    std::fs::write(dir.path().join("chat_template.jinja"), &jinja).expect("write");
+    std::fs::write(
+        dir.path().join("tokenizer_config.json"),
+        serde_json::json!({ "chat_template": raw }).to_string(),
+    )
+    .expect("write");
+    let r = check(
+        &[dir.path().to_path_buf()],
+        dir.path(),
+        DiscoverOptions::default(),
+    );
+    assert!(
+        of_rule(&r, Rule::TemplateSourcesDisagree).is_empty(),
+        "{:?}",
+        r.findings
+    );
 }

@@ -13,16 +13,24 @@
 //! - TGI reads only `tokenizer_config.json`'s key
 //!   (huggingface/text-generation-inference#3247).
 //!
-//! Whitespace: jinja2 turns `\r\n` into `\n` and drops one trailing newline
+//! Equality: jinja2 turns `\r\n` into `\n` and drops one trailing newline
 //! of a template (`keep_trailing_newline=False`), so texts differing only
-//! there render identically and are not reported. Any other whitespace
-//! difference is reported (it can change the prompt), and says so.
+//! there are the same template. Other differences are reported only when
+//! the two templates render different prompts on some probe conversation
+//! (the message names it); whitespace-only differences that do change a
+//! prompt are labelled as such. Seen in the wild: gpt-oss-20b's
+//! chat_template.json holds raw newlines where chat_template.jinja has `\n`
+//! inside Jinja strings — different text, identical prompts.
 
+use serde_json::Map;
 use similar::TextDiff;
 
 use super::{Rule, RuleDocs};
+use crate::check::template_vars;
 use crate::finding::{Finding, Span};
 use crate::load::{LoadedModel, Origin, Template};
+use crate::probes::render_probes;
+use crate::render::{compile, default_now};
 
 pub(super) const DOCS: RuleDocs = RuleDocs {
     summary: "Two files in one folder hold different chat templates.",
@@ -78,14 +86,19 @@ pub(super) fn check(model: &LoadedModel) -> Vec<Finding> {
                 if normalize(&used.text) == normalize(&ignored.text) {
                     continue;
                 }
+                // Different text, same prompts (e.g. `"\n"` written as a raw
+                // newline inside a Jinja string): no runtime can tell them apart.
+                let Some(evidence) = first_render_difference(model, used, ignored) else {
+                    continue;
+                };
                 let whitespace_only = squash(&used.text) == squash(&ignored.text);
                 let message = format!(
-                    "`{}` and `{}` hold different `{}` templates{}; {}",
+                    "`{}` and `{}` hold different `{}` templates{} ({evidence}); {}",
                     used.path,
                     ignored.path,
                     ignored.name,
                     if whitespace_only {
-                        " (only whitespace differs, which can still change the prompt)"
+                        " (only whitespace differs)"
                     } else {
                         ""
                     },
@@ -151,6 +164,36 @@ fn who_reads(used: &Template, ignored: &Template) -> String {
             used.name
         ),
     }
+}
+
+/// Render both templates on the probe conversations (both values of
+/// `add_generation_prompt`, the folder's special tokens) and name the first
+/// probe whose prompts differ; `None` when every render is the same.
+fn first_render_difference(model: &LoadedModel, a: &Template, b: &Template) -> Option<String> {
+    let (ca, cb) = match (compile(&a.text), compile(&b.text)) {
+        (Ok(ca), Ok(cb)) => (ca, cb),
+        (Err(_), Ok(_)) => return Some(format!("`{}` does not parse", a.path)),
+        (Ok(_), Err(_)) => return Some(format!("`{}` does not parse", b.path)),
+        (Err(_), Err(_)) => return Some("neither parses".to_string()),
+    };
+    let vars = template_vars(model, &Map::new());
+    let (ra, rb) = (
+        render_probes(&ca, &vars, default_now()),
+        render_probes(&cb, &vars, default_now()),
+    );
+    ra.items.iter().zip(&rb.items).find_map(|(x, y)| {
+        let same = match (&x.result, &y.result) {
+            (Ok(p), Ok(q)) => p == q,
+            (Err(p), Err(q)) => p.kind == q.kind,
+            (Ok(_), Err(_)) | (Err(_), Ok(_)) => false,
+        };
+        (!same).then(|| {
+            format!(
+                "their prompts differ on probe `{}` with add_generation_prompt={}",
+                x.probe.name, x.add_generation_prompt
+            )
+        })
+    })
 }
 
 /// What Jinja itself ignores: line-ending style and one trailing newline.
