@@ -48,6 +48,22 @@ impl Baseline {
         )
     }
 
+    /// The baseline's templates for `model`'s folder as (name, origin), when
+    /// the baseline is a folder or tree (a git ref is matched per file).
+    pub fn templates_for(&self, model: &LoadedModel) -> Vec<(String, String)> {
+        let list = |base: &LoadedModel| {
+            base.templates
+                .iter()
+                .map(|t| (t.name.clone(), t.path.clone()))
+                .collect()
+        };
+        match self {
+            Baseline::GitRef(_) => Vec::new(),
+            Baseline::Folder(base) => list(base),
+            Baseline::Tree(root) => tree_match(root, model).map_or_else(Vec::new, |b| list(&b)),
+        }
+    }
+
     /// The baseline's template of the same name as `template` in `model`.
     pub fn find(&self, model: &LoadedModel, template: &Template) -> Option<Found> {
         let pick = |base: &LoadedModel| {
@@ -62,21 +78,25 @@ impl Baseline {
         match self {
             Baseline::GitRef(git) => git.find(model, template),
             Baseline::Folder(base) => pick(base),
-            Baseline::Tree(root) => {
-                let parts: Vec<&str> = model
-                    .rel_dir
-                    .split('/')
-                    .filter(|p| !p.is_empty() && *p != ".")
-                    .collect();
-                (0..parts.len())
-                    .map(|skip| root.join(parts[skip..].join("/")))
-                    .filter(|dir| dir.is_dir())
-                    .map(|dir| load_dir(&dir))
-                    .find(|base| !base.templates.is_empty())
-                    .and_then(|base| pick(&base))
-            }
+            Baseline::Tree(root) => tree_match(root, model).and_then(|base| pick(&base)),
         }
     }
+}
+
+/// The folder of tree `root` that matches `model`: `ROOT/a/b` for folder
+/// `a/b`, else `ROOT/b` — the longest trailing part of its path that holds
+/// templates there.
+fn tree_match(root: &Path, model: &LoadedModel) -> Option<LoadedModel> {
+    let parts: Vec<&str> = model
+        .rel_dir
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    (0..parts.len())
+        .map(|skip| root.join(parts[skip..].join("/")))
+        .filter(|dir| dir.is_dir())
+        .map(|dir| load_dir(&dir))
+        .find(|base| !base.templates.is_empty())
 }
 
 /// Load a baseline folder; its paths in messages are the folder as given.

@@ -19,7 +19,10 @@ use crate::load::{load, LoadedModel};
 use crate::probes::{render_probes, Renders};
 use crate::render::compile;
 use crate::resolve::{resolve, CheckedModel, CheckedTemplate, Report, Settings, Stats};
-use crate::rules::{check_model, check_template, BaselineTemplate, RuleOptions, TemplateContext};
+use crate::rules::{
+    check_lost_templates, check_model, check_template, BaselineTemplate, RuleOptions,
+    TemplateContext,
+};
 
 /// Everything `check` needs besides reporting policy.
 #[derive(Debug, Default)]
@@ -152,6 +155,9 @@ fn probe_vars(model: &LoadedModel, user: &Map<String, Value>) -> Map<String, Val
 fn check_one(model: LoadedModel, opts: &CheckOptions) -> ModelResult {
     let mut findings = model.findings.clone();
     findings.extend(check_model(&model));
+    if let Some(b) = &opts.baseline {
+        findings.extend(check_lost_templates(&model, &b.templates_for(&model)));
+    }
     let vars = probe_vars(&model, &opts.vars);
     let mut renders_count = 0;
     let mut capabilities = Vec::new();

@@ -136,11 +136,26 @@ fn baseline_tree_is_matched_by_relative_path() {
         .iter()
         .filter(|f| f["rule"] == "template-drift")
         .collect();
-    // a/ lost its generation prompt; b/ only changed whitespace control.
-    assert_eq!(drift.len(), 1, "{findings:#?}");
+    // a/ lost its generation prompt; b/ only changed whitespace control;
+    // c/ was saved without its `tool_use` template.
+    let at = |f: &Value| f["path"].as_str().unwrap_or_default().to_string();
+    let paths: Vec<String> = drift.iter().map(|f| at(f)).collect();
     assert_eq!(
-        drift[0]["path"],
-        "tests/fixtures/rules/drift/new/a/tokenizer_config.json"
+        paths,
+        [
+            "tests/fixtures/rules/drift/new/a/tokenizer_config.json",
+            "tests/fixtures/rules/drift/new/c/tokenizer_config.json"
+        ],
+        "{findings:#?}"
+    );
+    assert_eq!(drift[0]["template"], "default");
+    assert_eq!(drift[1]["template"], "tool_use");
+    assert!(
+        drift[1]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("drift/base/c/tokenizer_config.json")),
+        "{:#?}",
+        drift[1]
     );
 }
 

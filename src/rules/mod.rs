@@ -29,6 +29,7 @@ mod unknown_special_token;
 
 pub use generation_prompt_missing::missing_header;
 pub use generation_prompt_unconditional::dangling_header;
+pub use template_drift::check_lost as check_lost_templates;
 pub use tokens::blank_comments;
 
 /// Every rule the tool has. Adding one means adding a variant here, a file

@@ -10,6 +10,7 @@ use similar::TextDiff;
 
 use super::{template_span, BaselineTemplate, RuleDocs, TemplateContext};
 use crate::finding::Finding;
+use crate::load::LoadedModel;
 use crate::probes::RenderedProbe;
 use crate::rules::Rule;
 
@@ -21,7 +22,8 @@ path), compares each chat template with the baseline's template of the same name
 the texts differ, both are rendered on every probe conversation, with and without a
 generation prompt; the first probe whose renders differ is reported with a unified
 diff of the two prompts. Templates that differ only in text but render identically are
-fine.
+fine. A template the baseline has and the folder lost (a `tool_use` template, or the only
+chat template) is reported too.
 ",
     why_bad: "
 A fine-tune should answer in the format its base model was trained on. Fine-tuning
@@ -84,6 +86,37 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     .with_probe(probe)
     .with_detail(diff)
     .with_help("restore the baseline's template, or update the baseline if the change is intended")]
+}
+
+/// Folder-level drift: templates the baseline has (`(name, origin)`) that
+/// the folder lost — a fine-tune saved without its `tool_use` template, or
+/// without any chat template at all.
+pub fn check_lost(model: &LoadedModel, baseline: &[(String, String)]) -> Vec<Finding> {
+    let path = model
+        .templates
+        .first()
+        .map(|t| t.path.clone())
+        .or_else(|| model.tokenizer_config_path.clone())
+        .unwrap_or_else(|| model.rel_dir.clone());
+    baseline
+        .iter()
+        .filter(|(name, _)| !model.templates.iter().any(|t| &t.name == name))
+        .map(|(name, origin)| {
+            Finding::new(
+                Rule::TemplateDrift,
+                &path,
+                format!(
+                    "the baseline `{origin}` has the chat template `{name}`, which this folder lacks"
+                ),
+            )
+            .with_template(name)
+            .with_help(format!(
+                "copy the `{name}` template from the baseline (transformers reads \
+                 `chat_template.jinja`, `additional_chat_templates/{name}.jinja` or the \
+                 `chat_template` key of tokenizer_config.json)"
+            ))
+        })
+        .collect()
 }
 
 /// The first render (in probe order) whose result differs from the
