@@ -719,3 +719,64 @@ fn different_text_with_identical_prompts_is_not_a_disagreement() {
         r.findings
     );
 }
+
+#[test]
+fn cli_include_exclude_flags_reach_discovery() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_chat-template-lint"))
+            .args(["check", "--no-config", "--format", "json"])
+            .args(args)
+            .current_dir(fixtures())
+            .env_remove("GITHUB_ACTIONS")
+            .output()
+            .expect("runs")
+    };
+    let paths = |o: &std::process::Output| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        let mut p: Vec<String> = v
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter_map(|f| f["path"].as_str().map(str::to_string))
+            .collect();
+        p.sort();
+        p.dedup();
+        p
+    };
+    // A glob-matched JSON file without a `chat_template` key is skipped; the
+    // same file named explicitly is checked (and has no template).
+    let missing = ["--select", "template-missing", "--fail-on", "warning"];
+    let o = run(&[&missing[..], &["--include", "loose/*.json", "."]].concat());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = run(&[&missing[..], &["loose/config.json"]].concat());
+    assert_eq!(paths(&o), ["loose/config.json"]);
+    // Default discovery minus the broken folders: no config-invalid left.
+    let o = run(&[
+        "--select",
+        "config-invalid",
+        "--exclude",
+        "{invalid-json,wrong-type,lfs-pointer,empty}",
+        ".",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", paths(&o));
+    let o = run(&["--select", "config-invalid", "."]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        paths(&o),
+        [
+            "empty/tokenizer_config.json",
+            "invalid-json/tokenizer_config.json",
+            "lfs-pointer/tokenizer_config.json",
+            "wrong-type/tokenizer_config.json"
+        ]
+    );
+    // A bad glob is the tool's failure: exit 2.
+    let o = run(&["--include", "a/[", "."]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--include `a/[`"));
+}
