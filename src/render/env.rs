@@ -8,7 +8,7 @@ use minijinja::value::{Rest, Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, Output, State};
 
 use super::limits::{count_emitted, RENDER_NOW};
-use super::{filters, methods, pyops, pyrepr, pytests, strftime};
+use super::{filters, methods, numfilters, pyops, pyrepr, pytests, strftime};
 
 /// Marks errors raised by the template's own `raise_exception(...)`.
 pub const RAISED_PREFIX: &str = "raise_exception: ";
@@ -35,6 +35,7 @@ pub fn environment(syntax: SyntaxConfig, fuel: u64) -> Environment<'static> {
     env.set_formatter(format_output);
     env.set_unknown_method_callback(methods::unknown_method);
     filters::install(&mut env);
+    numfilters::install(&mut env);
     pytests::install(&mut env);
     // Globals transformers adds.
     env.add_function("raise_exception", raise_exception);

@@ -84,9 +84,9 @@ fn str_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, Err
                 (None, "partition") => [s, "", ""],
                 (None, _) => ["", "", s],
             };
-            Ok(Value::from(
+            Ok(Value::from(minijinja::value::Tuple::from(
                 parts.iter().map(|p| Value::from(*p)).collect::<Vec<_>>(),
-            ))
+            )))
         })(),
         "removeprefix" => (|| {
             let (p,): (&str,) = from_args(args)?;
@@ -235,4 +235,27 @@ fn rsplit(s: &str, args: &[Value]) -> Result<Value, Error> {
     Ok(Value::from(
         parts.drain(..).map(Value::from).collect::<Vec<_>>(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::render::test_render as render;
+
+    // Expected values are what jinja2 3.1.6 prints for the same template.
+
+    #[test]
+    fn str_methods_python_lacks_in_minijinja() {
+        assert_eq!(
+            render(
+                r#"{{ "abc".partition("b") }}{{ "x".zfill(3) }}{{ "-5".zfill(3) }}{{ "ab".center(6, "*") }}{{ "ab".center(5) }}|{{ "ab".ljust(4) }}|{{ "a.b.c".rsplit(".", 1) }}{{ "a b  c ".rsplit() }}{{ "ab".removeprefix("a") }}{{ "abc".index("c") }}"#
+            ),
+            "('a', 'b', 'c')00x-05**ab**  ab |ab  |['a.b', 'c']['a', 'b', 'c']b2"
+        );
+    }
+
+    #[test]
+    fn mutating_methods_are_refused() {
+        assert!(render("{{ [1].append(2) }}").starts_with("ERR"));
+        assert!(render("{{ {'a': 1}.update({'b': 2}) }}").starts_with("ERR"));
+    }
 }

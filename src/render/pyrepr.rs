@@ -158,6 +158,19 @@ fn write_repr(out: &mut String, v: &Value) {
             }
             out.push('}');
         }
+        ValueKind::Map => {
+            // jinja2's Namespace repr: `<Namespace {'a': 1}>`.
+            out.push_str("<Namespace {");
+            for (i, key) in v.try_iter().into_iter().flatten().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_repr(out, &key);
+                out.push_str(": ");
+                write_repr(out, &v.get_item(&key).unwrap_or_default());
+            }
+            out.push_str("}>");
+        }
         ValueKind::Iterable if v.downcast_object_ref::<Generator>().is_some() => {
             // jinja2 prints `<generator object … at 0x…>`; the address is
             // not reproducible, the type name is.

@@ -1,0 +1,139 @@
+//! Engine-level tests: input shaping, globals, `{% generation %}` spans and
+//! the bounds on untrusted templates. Expected outputs are what transformers
+//! 5.x / jinja2 3.1.6 produce for the same template and input.
+
+use serde_json::{json, Map};
+
+use super::{compile, default_now, RenderErrorKind, RenderInput};
+
+fn input(messages: serde_json::Value) -> RenderInput {
+    RenderInput {
+        messages,
+        tools: None,
+        documents: None,
+        add_generation_prompt: false,
+        vars: Map::new(),
+        now: default_now(),
+    }
+}
+
+fn render(src: &str, inp: &RenderInput) -> Result<String, super::RenderError> {
+    compile(src)
+        .map_err(|e| panic!("compile: {}", e.message))?
+        .render(inp)
+}
+
+#[test]
+fn tools_documents_and_flag_are_always_defined() {
+    let out = render(
+        "{{ tools is none }}{{ documents is none }}{{ add_generation_prompt }}",
+        &input(json!([])),
+    );
+    assert_eq!(out.ok().as_deref(), Some("TrueTrueFalse"));
+}
+
+#[test]
+fn iterating_none_raises_like_python() {
+    let err = render("{% for t in tools %}x{% endfor %}", &input(json!([])));
+    assert_eq!(err.map_err(|e| e.kind), Err(RenderErrorKind::Failed));
+    // Undefined still iterates as empty (jinja2's Undefined has __iter__).
+    let ok = render("{% for t in nothing %}x{% endfor %}ok", &input(json!([])));
+    assert_eq!(ok.ok().as_deref(), Some("ok"));
+}
+
+#[test]
+fn none_keys_dropped_and_reasoning_aliased() {
+    let msgs = json!([{"role": "assistant", "content": null, "reasoning_content": "r"}]);
+    let out = render("{{ messages[0]|tojson }}", &input(msgs));
+    assert_eq!(
+        out.ok().as_deref(),
+        Some(r#"{"thinking": "r", "role": "assistant", "reasoning_content": "r"}"#)
+    );
+}
+
+#[test]
+fn vars_come_after_the_fixed_variables_and_win() {
+    let mut inp = input(json!([]));
+    inp.vars.insert("bos_token".into(), json!("<s>"));
+    inp.vars.insert("tools".into(), json!(["t"]));
+    let out = render("{{ bos_token }}{{ tools }}", &inp);
+    assert_eq!(out.ok().as_deref(), Some("<s>['t']"));
+}
+
+#[test]
+fn raise_exception_is_its_own_kind() {
+    let err = render("{{ raise_exception('no system role') }}", &input(json!([])));
+    let err = err.err();
+    assert_eq!(err.as_ref().map(|e| e.kind), Some(RenderErrorKind::Raised));
+    assert_eq!(err.map(|e| e.message), Some("no system role".to_string()));
+}
+
+#[test]
+fn strftime_now_uses_the_frozen_clock() {
+    let mut inp = input(json!([]));
+    inp.now = chrono::NaiveDate::from_ymd_opt(2025, 1, 2)
+        .and_then(|d| d.and_hms_opt(3, 4, 5))
+        .unwrap_or_default();
+    let out = render("{{ strftime_now('%d %b %Y %H:%M') }}", &inp);
+    assert_eq!(out.ok().as_deref(), Some("02 Jan 2025 03:04"));
+}
+
+#[test]
+fn generation_blocks_render_their_body_in_their_own_scope() {
+    let msgs = json!([{"content": "a"}, {"content": "b"}]);
+    let src = "{% for m in messages %}{% generation %}[{{ m.content }}]{% set x = 1 %}{% endgeneration %}{% endfor %}{{ x }}";
+    assert_eq!(render(src, &input(msgs)).ok().as_deref(), Some("[a][b]"));
+    let src = "{%- generation -%}\n  x\n{%- endgeneration %}\ny";
+    assert_eq!(render(src, &input(json!([]))).ok().as_deref(), Some("xy"));
+}
+
+#[test]
+fn generation_spans_cover_the_block_output() {
+    let msgs = json!([{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]);
+    let src = "{% for m in messages %}<{{ m.role }}>{% if m.role == 'assistant' %}{% generation %}{{ m.content }}!{% endgeneration %}{% else %}{{ m.content }}{% endif %}{% endfor %}";
+    let compiled = compile(src).map_err(|e| e.message);
+    let (text, spans) = compiled
+        .and_then(|c| {
+            c.render_with_generation_spans(&input(msgs))
+                .map_err(|e| e.message)
+        })
+        .unwrap_or_default();
+    assert_eq!(text, "<user>hi<assistant>yo!");
+    assert_eq!(spans, vec![19..22]);
+    assert_eq!(&text[19..22], "yo!");
+}
+
+#[test]
+fn output_is_capped_while_rendering() {
+    let src = "{% set big = 'x' * 1000000 %}{% for i in range(100) %}{{ big }}{% endfor %}";
+    let err = render(src, &input(json!([]))).err().map(|e| e.kind);
+    assert_eq!(err, Some(RenderErrorKind::LimitExceeded));
+    // Output captured by `{% set %}` never reaches the writer; it is bounded too.
+    let src = "{% set big = 'x' * 1000000 %}{% set y %}{% for i in range(100) %}{{ big }}{% endfor %}{% endset %}";
+    let err = render(src, &input(json!([]))).err().map(|e| e.kind);
+    assert_eq!(err, Some(RenderErrorKind::LimitExceeded));
+}
+
+#[test]
+fn run_time_and_string_growth_are_bounded_by_fuel() {
+    let src = "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}";
+    let err = render(src, &input(json!([]))).err().map(|e| e.kind);
+    assert_eq!(err, Some(RenderErrorKind::LimitExceeded));
+}
+
+#[test]
+fn recursion_depth_is_bounded() {
+    let src = "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}";
+    let err = render(src, &input(json!([]))).err().map(|e| e.kind);
+    assert!(matches!(
+        err,
+        Some(RenderErrorKind::Failed | RenderErrorKind::LimitExceeded)
+    ));
+}
+
+#[test]
+fn syntax_errors_point_at_the_original_text() {
+    let src = "{% for m in messages %}\n{{ m.content + }}\n{% endfor %}";
+    let err = compile(src).err();
+    assert_eq!(err.as_ref().and_then(|e| e.line), Some(2));
+}
