@@ -178,3 +178,19 @@ fn github_is_the_default_format_in_actions() {
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).starts_with('['));
 }
+
+#[test]
+fn code_frames_of_long_lines_are_cut_around_the_column() {
+    use chat_template_lint::report::text::frame_window;
+    let line: String = (0..1000)
+        .map(|i| if i == 700 { 'X' } else { 'a' })
+        .collect();
+    let (shown, caret) = frame_window(&line, 701);
+    assert!(shown.starts_with('…') && shown.ends_with('…'));
+    assert_eq!(shown.chars().nth(caret), Some('X'));
+    assert!(shown.chars().count() <= 2 * 60 + 2);
+    // Short lines are shown whole; the caret is at the column.
+    assert_eq!(frame_window("ab\tcd", 4), ("ab\tcd".to_string(), 3));
+    // A column past the end points just after the text.
+    assert_eq!(frame_window("ab", 9), ("ab".to_string(), 2));
+}

@@ -43,12 +43,12 @@ pub(super) fn write(report: &Report, color: bool, out: &mut dyn Write) -> Result
         )?;
         if let (Some(p), Some(text)) = (&pos, report.sources.get(&f.path)) {
             let line = location::line_text(text, p.line);
-            let shown: String = line.chars().take(160).collect();
+            let (shown, caret_at) = frame_window(line, p.column);
             let gutter = p.line.to_string();
             writeln!(out, "  {gutter} | {}", sanitize(&shown))?;
             let caret_pad: String = shown
                 .chars()
-                .take(p.column.saturating_sub(1))
+                .take(caret_at)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             writeln!(
@@ -74,6 +74,28 @@ pub(super) fn write(report: &Report, color: bool, out: &mut dyn Write) -> Result
     }
     writeln!(out, "{}", summary_line(report))?;
     Ok(())
+}
+
+/// Characters of context shown on each side of the column in a code frame.
+const FRAME_CONTEXT: usize = 60;
+
+/// The part of `line` shown in a code frame, and where (in characters) the
+/// caret goes under it. Long lines — a whole template in one JSON string is
+/// common — are cut around the column with `…` on the cut sides.
+pub fn frame_window(line: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    let col = column.saturating_sub(1).min(chars.len());
+    let start = col.saturating_sub(FRAME_CONTEXT);
+    let end = (col + FRAME_CONTEXT).min(chars.len());
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, col - start + usize::from(start > 0))
 }
 
 /// `checked 3 folders, 4 templates, 56 renders: 2 findings (1 error, 1 warning)`.

@@ -1,0 +1,29 @@
+"""Check .pre-commit-hooks.yaml the way pre-commit reads it: the keys a hook
+needs, and that its `files` regex (Python `re.search`, as pre-commit applies
+it) picks the template files and nothing else."""
+import re
+import sys
+
+from ruamel.yaml import YAML
+
+hooks = YAML(typ="safe").load(open(".pre-commit-hooks.yaml"))
+assert isinstance(hooks, list) and len(hooks) == 1, hooks
+hook = hooks[0]
+for key in ("id", "name", "entry", "language"):
+    assert isinstance(hook.get(key), str) and hook[key], f"missing {key}"
+assert hook["id"] == "chat-template-lint"
+assert hook["language"] == "rust"
+assert hook["entry"].split()[:2] == ["chat-template-lint", "check"]
+files = re.compile(hook["files"])
+yes = [
+    "tokenizer_config.json",
+    "models/a/tokenizer_config.json",
+    "m/chat_template.jinja",
+    "m/chat_template.json",
+    "m/additional_chat_templates/tool_use.jinja",
+]
+no = ["README.md", "m/config.json", "m/my_tokenizer_config.json", "m/templates/x.jinja", "m/chat_template.jinja.bak"]
+bad = [f for f in yes if not files.search(f)] + [f for f in no if files.search(f)]
+if bad:
+    sys.exit(f".pre-commit-hooks.yaml `files` is wrong for: {bad}")
+print(".pre-commit-hooks.yaml: ok")
