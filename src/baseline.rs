@@ -49,7 +49,7 @@ impl Baseline {
     }
 
     /// The baseline's templates for `model`'s folder as (name, origin), when
-    /// the baseline is a folder or tree (a git ref is matched per file).
+    /// the baseline is a folder, a tree or a git ref.
     pub fn templates_for(&self, model: &LoadedModel) -> Vec<(String, String)> {
         let list = |base: &LoadedModel| {
             base.templates
@@ -58,7 +58,7 @@ impl Baseline {
                 .collect()
         };
         match self {
-            Baseline::GitRef(_) => Vec::new(),
+            Baseline::GitRef(git) => git.templates_for(model),
             Baseline::Folder(base) => list(base),
             Baseline::Tree(root) => tree_match(root, model).map_or_else(Vec::new, |b| list(&b)),
         }

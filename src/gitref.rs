@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 
@@ -41,6 +42,8 @@ pub struct GitRef {
     top: PathBuf,
     /// Path now → path at the ref, for files renamed since (repo-relative, `/`).
     renamed_from: BTreeMap<String, String>,
+    /// Folders already loaded from the ref (old path → model; `None` = not there).
+    cache: Arc<Mutex<BTreeMap<String, Option<Arc<LoadedModel>>>>>,
 }
 
 impl GitRef {
@@ -76,43 +79,89 @@ impl GitRef {
             commit,
             top,
             renamed_from,
+            cache: Arc::default(),
         })
     }
 
     /// The template named like `template` in the same folder at the ref
     /// (following renames); `None` when the folder or file is new.
     pub fn find(&self, model: &LoadedModel, template: &Template) -> Option<Found> {
+        let base = self.old_model(model)?;
+        base.templates
+            .iter()
+            .find(|t| t.name == template.name)
+            .map(|t| Found {
+                origin: format!("{}:{}", self.name, t.path),
+                text: t.text.clone(),
+            })
+    }
+
+    /// The templates of `model`'s folder at the ref, as (name, origin).
+    pub fn templates_for(&self, model: &LoadedModel) -> Vec<(String, String)> {
+        self.old_model(model).map_or_else(Vec::new, |base| {
+            base.templates
+                .iter()
+                .map(|t| (t.name.clone(), format!("{}:{}", self.name, t.path)))
+                .collect()
+        })
+    }
+
+    /// `model`'s folder (or loose file) as it was at the ref, loaded once.
+    fn old_model(&self, model: &LoadedModel) -> Option<Arc<LoadedModel>> {
+        let (old, is_file) = self.old_path(model)?;
+        if let Some(hit) = self.cache.lock().ok()?.get(&old) {
+            return hit.clone();
+        }
+        // Loaded without holding the lock: folders load in parallel.
+        let loaded = if is_file {
+            self.load_file(&old)
+        } else {
+            self.load_folder(&old)
+        }
+        .map(Arc::new);
+        self.cache.lock().ok()?.insert(old, loaded.clone());
+        loaded
+    }
+
+    /// The repo-relative path `model` had at the ref: its folder (or loose
+    /// file), or the old folder when one of its template files was renamed.
+    fn old_path(&self, model: &LoadedModel) -> Option<(String, bool)> {
         let here = model.dir.canonicalize().ok()?;
         let rel = repo_path(here.strip_prefix(&self.top).ok()?);
         if model.dir.is_file() {
-            let old = self.renamed_from.get(&rel).unwrap_or(&rel);
-            let name = Path::new(old).file_name()?.to_owned();
-            let temp = TempDir::new()?;
-            let bytes = git(&self.top, &["cat-file", "blob", &self.object(old)]).ok()?;
-            std::fs::write(temp.0.join(&name), bytes).ok()?;
-            let base = load(&ModelDir {
-                dir: temp.0.join(&name),
-                rel_dir: old.clone(),
-            });
-            return self.pick(&base, template);
+            let old = self.renamed_from.get(&rel).cloned().unwrap_or(rel);
+            return Some((old, true));
         }
-        // The template's file inside its folder (`tokenizer_config.json`,
-        // `additional_chat_templates/tool_use.jinja`).
-        let in_folder = if model.rel_dir == "." {
-            template.path.as_str()
-        } else {
-            template.path.strip_prefix(&format!("{}/", model.rel_dir))?
-        };
-        let now = join(&rel, in_folder);
-        let folder = match self.renamed_from.get(&now) {
-            Some(old) => old
-                .strip_suffix(in_folder)
-                .map(|f| f.trim_end_matches('/').to_string())
-                .unwrap_or_else(|| parent(old)),
-            None => rel,
-        };
-        let base = self.load_folder(&folder)?;
-        self.pick(&base, template)
+        for t in &model.templates {
+            // The template's file inside its folder (`tokenizer_config.json`,
+            // `additional_chat_templates/tool_use.jinja`).
+            let in_folder = if model.rel_dir == "." {
+                Some(t.path.as_str())
+            } else {
+                t.path.strip_prefix(&format!("{}/", model.rel_dir))
+            };
+            let Some(in_folder) = in_folder else { continue };
+            if let Some(old) = self.renamed_from.get(&join(&rel, in_folder)) {
+                let folder = old
+                    .strip_suffix(in_folder)
+                    .map(|f| f.trim_end_matches('/').to_string())
+                    .unwrap_or_else(|| parent(old));
+                return Some((folder, false));
+            }
+        }
+        Some((rel, false))
+    }
+
+    /// Load a loose template file as it was at the ref.
+    fn load_file(&self, old: &str) -> Option<LoadedModel> {
+        let name = Path::new(old).file_name()?.to_owned();
+        let temp = TempDir::new()?;
+        let bytes = git(&self.top, &["cat-file", "blob", &self.object(old)]).ok()?;
+        std::fs::write(temp.0.join(&name), bytes).ok()?;
+        Some(load(&ModelDir {
+            dir: temp.0.join(&name),
+            rel_dir: old.to_string(),
+        }))
     }
 
     /// Load the template files of `folder` (repo-relative) as they were at the ref.
@@ -140,16 +189,6 @@ impl GitRef {
             dir: temp.0.clone(),
             rel_dir: if folder.is_empty() { "." } else { folder }.to_string(),
         }))
-    }
-
-    fn pick(&self, base: &LoadedModel, template: &Template) -> Option<Found> {
-        base.templates
-            .iter()
-            .find(|t| t.name == template.name)
-            .map(|t| Found {
-                origin: format!("{}:{}", self.name, t.path),
-                text: t.text.clone(),
-            })
     }
 
     /// `COMMIT:path`, the object name of a file at the ref.

@@ -299,6 +299,11 @@ fn baseline_ref_compares_with_the_file_at_a_git_ref() {
         &repo.join("m/moved-and-changed/chat_template.jinja"),
         &moved,
     );
+    write(&repo.join("m/named/chat_template.jinja"), &tagged("named"));
+    write(
+        &repo.join("m/named/additional_chat_templates/tool_use.jinja"),
+        &tagged("tool use"),
+    );
     assert!(git(&repo, &["add", "-A"]));
     assert!(git(&repo, &["commit", "-q", "-m", "base"]));
 
@@ -313,6 +318,15 @@ fn baseline_ref_compares_with_the_file_at_a_git_ref() {
     assert!(git(&repo, &["mv", "m/moved-and-changed", "m/moved"]));
     let moved_edited = moved.replace("'<|im_start|>assistant\\n'", "'<|im_start|>assistant'");
     write(&repo.join("m/moved/chat_template.jinja"), &moved_edited);
+    // The named template `tool_use` is lost in the PR.
+    assert!(git(
+        &repo,
+        &[
+            "rm",
+            "-q",
+            "m/named/additional_chat_templates/tool_use.jinja"
+        ]
+    ));
     write(
         &repo.join("m/added/chat_template.jinja"),
         "{% for m in messages %}{{ m.role + ': ' + m.content + '\n' }}{% endfor %}",
@@ -329,7 +343,9 @@ fn baseline_ref_compares_with_the_file_at_a_git_ref() {
     };
     let report = run_check(&opts, &Settings::default()).expect("check runs");
     let found = drift(&report);
-    assert_eq!(found.len(), 2, "{found:#?}");
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert!(found[2].starts_with("m/named/"), "{found:#?}");
+    assert!(found[2].contains("tool_use"), "{found:#?}");
     assert!(
         found[0].starts_with("m/changed/tokenizer_config.json"),
         "{found:#?}"
