@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = chat_template_lint::cli::Cli::parse();
+    let cli = match chat_template_lint::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // Flag errors echo their arguments: under Actions they are guarded too.
+        Err(err) => return chat_template_lint::report::print_usage_error(&err),
+    };
     match chat_template_lint::commands::run(cli) {
         Ok(code) => code,
         Err(err) => {

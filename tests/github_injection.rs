@@ -236,3 +236,20 @@ fn render_errors_on_stderr_are_neutralised() {
         .unwrap();
     assert!(!runner_commands(&String::from_utf8_lossy(&o.stderr)).is_empty());
 }
+
+#[test]
+fn flag_errors_are_neutralised() {
+    let o = bin()
+        .args(["check", "--format", "x\n::error::from-flag\n##[group]g"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = all_output(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr.contains("from-flag"), "{stderr}");
+    assert!(runner_commands(&stderr).is_empty(), "{stderr}");
+    assert!(runner_commands(&stdout).is_empty(), "{stdout}");
+    // --help still exits 0 and prints to stdout.
+    let o = bin().arg("--help").output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Usage"));
+}

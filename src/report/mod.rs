@@ -187,3 +187,21 @@ pub fn eprint_line(line: &str) {
     };
     let _ = writeln!(stderr, "{text}");
 }
+
+/// Print a command-line parsing outcome from clap (an error, or `--help` /
+/// `--version`) with clap's exit code; guarded under GitHub Actions, since
+/// an error message quotes the offending argument.
+pub fn print_usage_error(err: &clap::Error) -> std::process::ExitCode {
+    let code = u8::try_from(err.exit_code()).unwrap_or(2);
+    if !crate::commands::in_github_actions() {
+        let _ = err.print();
+        return std::process::ExitCode::from(code);
+    }
+    let text = guard::text(err.render().to_string().trim_end());
+    if err.use_stderr() {
+        let _ = writeln!(std::io::stderr().lock(), "{text}");
+    } else {
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
+    }
+    std::process::ExitCode::from(code)
+}
