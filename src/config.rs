@@ -132,7 +132,7 @@ struct RawConfig {
     exclude: Option<Vec<String>>,
     baseline: Option<String>,
     fail_on: Option<FailOn>,
-    require: Option<Vec<String>>,
+    require: Option<Vec<Spanned<String>>>,
 }
 
 /// `pyproject.toml`: only our table matters; everything else is someone else's.
@@ -247,6 +247,33 @@ fn rule_id(path: &Path, text: &str, id: &Spanned<String>) -> Result<Rule, Config
     })
 }
 
+/// `require = [...]`: capability ids (see `capabilities`).
+fn capability_ids(
+    path: &Path,
+    text: &str,
+    ids: &[Spanned<String>],
+) -> Result<Vec<String>, ConfigError> {
+    use crate::capabilities::Capability;
+    ids.iter()
+        .map(|id| match Capability::from_id(id.get_ref()) {
+            Some(c) => Ok(c.id().to_string()),
+            None => {
+                let known: Vec<&str> = Capability::ALL.iter().map(|c| c.id()).collect();
+                Err(at(
+                    path,
+                    text,
+                    id.span(),
+                    format!(
+                        "unknown capability `{}` (one of: {})",
+                        id.get_ref(),
+                        known.join(", ")
+                    ),
+                ))
+            }
+        })
+        .collect()
+}
+
 fn validate(path: &Path, text: &str, raw: RawConfig) -> Result<Config, ConfigError> {
     let mut cfg = Config {
         path: path.to_path_buf(),
@@ -254,9 +281,11 @@ fn validate(path: &Path, text: &str, raw: RawConfig) -> Result<Config, ConfigErr
         exclude: raw.exclude,
         baseline: raw.baseline,
         fail_on: raw.fail_on,
-        require: raw.require,
         ..Config::default()
     };
+    if let Some(ids) = &raw.require {
+        cfg.require = Some(capability_ids(path, text, ids)?);
+    }
     if let Some(ids) = &raw.select {
         cfg.select = Some(rule_ids(path, text, ids)?);
     }

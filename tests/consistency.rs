@@ -391,3 +391,22 @@ fn baseline_ref_compares_with_the_file_at_a_git_ref() {
     }
     let _ = std::fs::remove_dir_all(&repo);
 }
+
+#[test]
+fn require_accepts_capability_ids_only() {
+    let dir = std::env::temp_dir().join(format!("ctl-require-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let path = dir.join("chat-template-lint.toml");
+    std::fs::write(&path, "require = [\"tools\", \"system\"]\n").expect("write");
+    let cfg = chat_template_lint::config::load(&path).expect("valid require");
+    assert_eq!(
+        cfg.require,
+        Some(vec!["tools".to_string(), "system".to_string()])
+    );
+    std::fs::write(&path, "require = [\"tools\",\n  \"telepathy\"]\n").expect("write");
+    let err = chat_template_lint::config::load(&path).expect_err("unknown capability");
+    assert_eq!((err.line, err.column), (2, 3), "{err}");
+    assert!(err.message.contains("`telepathy`"), "{err}");
+    assert!(err.message.contains("string-arguments"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
