@@ -6,7 +6,9 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
 
 use chat_template_lint::config;
 use chat_template_lint::finding::Severity;
@@ -19,14 +21,10 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chat-template-lint"))
+    common::ctl(dir)
         .arg("check")
         .args(["--format", "json"])
         .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("GITHUB_STEP_SUMMARY")
         .output()
         .unwrap()
 }

@@ -132,12 +132,9 @@ fn invalid_utf8_file_names_via_the_binary() {
     std::fs::create_dir_all(&bad).unwrap();
     std::fs::write(bad.join("tokenizer_config.json"), "{\"chat_template\": 3").unwrap();
     let out = dir.path().join("junit.xml");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_chat-template-lint"))
+    let o = ctl(dir.path())
         .args(["check", "--format", "json", "--junit"])
         .arg(&out)
-        .current_dir(dir.path())
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_OUTPUT")
         .output()
         .unwrap();
     assert_eq!(

@@ -94,12 +94,9 @@ fn the_binary_writes_sarif() {
     std::fs::create_dir_all(&m).unwrap();
     std::fs::write(m.join("tokenizer_config.json"), "{").unwrap();
     let out = dir.path().join("out.sarif");
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_chat-template-lint"))
+    let o = ctl(dir.path())
         .args(["check", "--no-config", "--format", "json", "--sarif"])
         .arg(&out)
-        .current_dir(dir.path())
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_OUTPUT")
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));

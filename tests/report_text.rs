@@ -73,14 +73,7 @@ fn json_has_exactly_the_documented_fields() {
 }
 
 fn bin(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_chat-template-lint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .output()
-        .unwrap()
+    ctl(dir).args(args).output().unwrap()
 }
 
 #[test]

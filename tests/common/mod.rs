@@ -8,6 +8,22 @@ use chat_template_lint::finding::{Finding, Severity, Span};
 use chat_template_lint::resolve::{CheckedModel, CheckedTemplate, FailOn, Report, Stats};
 use chat_template_lint::rules::Rule;
 
+/// The binary, run in `dir`, with the GitHub Actions variables of the
+/// environment the tests run in removed (tests set the ones they need).
+pub fn ctl(dir: &std::path::Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_chat-template-lint"));
+    c.current_dir(dir);
+    for var in [
+        "GITHUB_ACTIONS",
+        "GITHUB_OUTPUT",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_WORKSPACE",
+    ] {
+        c.env_remove(var);
+    }
+    c
+}
+
 /// A workflow command as the runner would execute it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cmd {
