@@ -104,3 +104,23 @@ fn the_binary_writes_sarif() {
     validate(&log);
     assert_eq!(log["runs"][0]["results"][0]["ruleId"], "config-invalid");
 }
+
+#[test]
+fn files_outside_the_root_get_file_uris() {
+    let mut r = hostile_report();
+    r.findings.truncate(1);
+    r.findings[0].path = "/abs/a b/tokenizer_config.json".into();
+    r.findings[0].span = None;
+    let log = log_of(&r);
+    validate(&log);
+    let loc = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(loc["uri"], "file:///abs/a%20b/tokenizer_config.json");
+    assert!(loc.get("uriBaseId").is_none());
+    r.findings[0].path = "C:/m/x.jinja".into();
+    let log = log_of(&r);
+    validate(&log);
+    assert_eq!(
+        log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "file:///C:/m/x.jinja"
+    );
+}

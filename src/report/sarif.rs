@@ -41,6 +41,22 @@ pub fn uri_path(path: &str) -> String {
     out
 }
 
+/// Where a file is: relative to `%SRCROOT%` (the scan root), or, for a file
+/// outside the root (reported with an absolute path), a `file://` URI.
+fn artifact_location(path: &str) -> Value {
+    let b = path.as_bytes();
+    // Both bytes ASCII, so slicing at 1 and 2 below is on char boundaries.
+    let drive = b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':';
+    if path.starts_with('/') {
+        json!({ "uri": format!("file://{}", uri_path(path)) })
+    } else if drive {
+        // `C:/x` keeps its colon: `file:///C:/x`.
+        json!({ "uri": format!("file:///{}:{}", &path[..1], uri_path(&path[2..])) })
+    } else {
+        json!({ "uri": uri_path(path), "uriBaseId": "%SRCROOT%" })
+    }
+}
+
 /// `generation-prompt-missing` → `GenerationPromptMissing` (SARIF `name`).
 fn pascal(id: &str) -> String {
     id.split('-')
@@ -115,7 +131,7 @@ fn result(report: &Report, f: &Finding, rule_index: usize) -> Value {
         "message": { "text": text },
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": { "uri": uri_path(&f.path), "uriBaseId": "%SRCROOT%" },
+                "artifactLocation": artifact_location(&f.path),
                 "region": region,
             }
         }],
