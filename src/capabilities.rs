@@ -115,12 +115,26 @@ fn has(cap: Capability, renders: &Renders, template_text: &str) -> bool {
     let render = |probe: &str| renders.ok(probe, false);
     let shows = |probe: &str, text: &str| render(probe).is_some_and(|r| r.contains(text));
     match cap {
-        Capability::System => shows(cap.probe(), SYSTEM_TEXT),
+        // Some templates (Mistral's) print the system message only when the
+        // conversation ends with a user turn: the serving prompt counts too.
+        Capability::System => {
+            shows(cap.probe(), SYSTEM_TEXT)
+                || renders.prompts.iter().any(|p| {
+                    p.probe.name == cap.probe()
+                        && p.result.as_ref().is_ok_and(|r| r.contains(SYSTEM_TEXT))
+                })
+        }
         Capability::Tools => renders
             .ok(cap.probe(), true)
             .is_some_and(|r| r.contains(TOOL_NAME)),
-        Capability::ToolCalls | Capability::StringArguments => {
+        Capability::ToolCalls => {
             shows(cap.probe(), TOOL_ARGUMENT) && shows(cap.probe(), TOOL_ANSWER)
+        }
+        // The JSON string must reach the prompt as JSON, not re-encoded
+        // (`"{\"city\": …}"`, what `arguments | tojson` makes of a string).
+        Capability::StringArguments => {
+            let json = format!("\"city\": \"{TOOL_ARGUMENT}\"");
+            shows(cap.probe(), &json) && shows(cap.probe(), TOOL_ANSWER)
         }
         Capability::ToolResults => shows(cap.probe(), TOOL_RESULT),
         Capability::ContentParts => content_parts(renders),

@@ -36,7 +36,10 @@ pub const TOOL_QUESTION: &str = "What is the weather like in the capital of Fran
 /// the template prints the call.
 pub const TOOL_ARGUMENT: &str = "Paris";
 pub const TOOL_RESULT: &str = "Sunny, 22 degrees.";
-pub const TOOL_ANSWER: &str = "It is sunny and 22 degrees in Paris.";
+/// The answer after the tool result (it must not contain `TOOL_ARGUMENT`).
+pub const TOOL_ANSWER: &str = "It is sunny and 22 degrees there.";
+/// The tool call's id: nine alphanumerics, as Mistral templates require.
+pub const TOOL_CALL_ID: &str = "call12345";
 /// Reasoning of the two assistant turns of the `reasoning` probe.
 pub const REASONING_TEXT: &str = "The user greets me, so I introduce myself.";
 pub const REASONING_TEXT_2: &str = "Adding two and two gives four.";
@@ -72,11 +75,11 @@ fn tool_conversation(arguments: Value) -> Value {
     json!([
         user(TOOL_QUESTION),
         {"role": "assistant", "content": "", "tool_calls": [{
-            "id": "call_1",
+            "id": TOOL_CALL_ID,
             "type": "function",
             "function": {"name": TOOL_NAME, "arguments": arguments}
         }]},
-        {"role": "tool", "tool_call_id": "call_1", "name": TOOL_NAME, "content": TOOL_RESULT},
+        {"role": "tool", "tool_call_id": TOOL_CALL_ID, "name": TOOL_NAME, "content": TOOL_RESULT},
         assistant(TOOL_ANSWER)
     ])
 }

@@ -121,7 +121,6 @@ fn capabilities_are_found_by_rendering_probes() {
         Capability::System,
         Capability::Tools,
         Capability::ToolCalls,
-        Capability::StringArguments,
         Capability::ToolResults,
     ] {
         assert!(
@@ -129,7 +128,9 @@ fn capabilities_are_found_by_rendering_probes() {
             "missing {cap:?} in {caps:?}"
         );
     }
+    // `tc.function | tojson` re-encodes string arguments.
     for cap in [
+        Capability::StringArguments,
         Capability::Reasoning,
         Capability::Images,
         Capability::GenerationMask,
@@ -409,4 +410,88 @@ fn require_accepts_capability_ids_only() {
     assert!(err.message.contains("`telepathy`"), "{err}");
     assert!(err.message.contains("string-arguments"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Capabilities of real templates match what their model cards say.
+#[test]
+fn capabilities_of_real_templates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/templates");
+    if !dir.is_dir() {
+        println!("SKIPPED: {} not found", dir.display());
+        return;
+    }
+    let caps = |name: &str| -> Vec<String> {
+        let file = dir.join(name);
+        let opts = CheckOptions {
+            paths: vec![file.clone()],
+            root: dir.clone(),
+            now: default_now(),
+            ..CheckOptions::default()
+        };
+        let report = run_check(&opts, &Settings::default()).expect("check runs");
+        let caps = report.models[0].templates[0].capabilities.clone();
+        println!("{name}: {}", caps.join(", "));
+        caps
+    };
+    // (template, capabilities it has, capabilities it lacks)
+    let expected: [(&str, &[&str], &[&str]); 8] = [
+        (
+            "../templates-extra/edwardzjl__chat-templates/qwen2_5__chat_template.jinja",
+            &["content-parts", "images", "system"],
+            &["reasoning"],
+        ),
+        (
+            "../templates-extra/axolotl-ai-cloud__axolotl/gemma3.jinja",
+            &["content-parts", "images"],
+            &["reasoning"],
+        ),
+        (
+            "meta-llama-Llama-3.1-8B-Instruct.jinja",
+            &["system", "tools", "tool-calls", "tool-results"],
+            // `arguments | tojson` re-encodes a string argument.
+            &["string-arguments", "reasoning", "images"],
+        ),
+        (
+            "google-gemma-2-2b-it.jinja",
+            &[],
+            &["system", "tools", "tool-calls"],
+        ),
+        (
+            "Qwen-Qwen2.5-7B-Instruct.jinja",
+            &["system", "tools", "tool-calls", "tool-results"],
+            &["string-arguments", "reasoning", "content-parts"],
+        ),
+        (
+            "Qwen-Qwen3-0.6B.jinja",
+            &["tools", "tool-calls", "string-arguments", "reasoning"],
+            &["generation-mask"],
+        ),
+        // The system message shows only when the last turn is the user's.
+        (
+            "mistralai-Mistral-Nemo-Instruct-2407.jinja",
+            &["system", "tools", "tool-calls"],
+            &["reasoning"],
+        ),
+        // Tool calls are dropped from the history.
+        (
+            "HuggingFaceTB-SmolLM3-3B.jinja",
+            &["system", "tool-results"],
+            &["tool-calls"],
+        ),
+    ];
+    for (name, has, lacks) in expected {
+        let got = caps(name);
+        for c in has {
+            assert!(
+                got.iter().any(|g| g == c),
+                "{name} should have {c}: {got:?}"
+            );
+        }
+        for c in lacks {
+            assert!(
+                !got.iter().any(|g| g == c),
+                "{name} should lack {c}: {got:?}"
+            );
+        }
+    }
 }
