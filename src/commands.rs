@@ -59,12 +59,7 @@ fn parse_rules(ids: &[String]) -> Result<Vec<Rule>> {
 fn check(args: CheckArgs) -> Result<ExitCode> {
     let actions = in_github_actions();
     let cwd = std::env::current_dir().context("cannot read the current folder")?;
-    // In Actions, paths are reported relative to the workspace (annotations need that).
-    let root = actions
-        .then(|| std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from))
-        .flatten()
-        .filter(|ws| cwd.starts_with(ws))
-        .unwrap_or_else(|| cwd.clone());
+    let root = report_root(&cwd);
     let mut paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -149,6 +144,27 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What reported paths are relative to: in Actions the workspace (annotations
+/// need that) when `cwd` is inside it, else `cwd`.
+pub fn report_root(cwd: &Path) -> PathBuf {
+    let Some(ws) = in_github_actions()
+        .then(|| std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from))
+        .flatten()
+    else {
+        return cwd.to_path_buf();
+    };
+    // Compare resolved paths (macOS /var → /private/var), but return the
+    // workspace as an ancestor of `cwd`, in the form `cwd` has.
+    let resolve = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+    match resolve(cwd).strip_prefix(resolve(&ws)) {
+        Ok(below) => cwd
+            .ancestors()
+            .nth(below.components().count())
+            .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf),
+        Err(_) => cwd.to_path_buf(),
+    }
 }
 
 /// `GITHUB_ACTIONS=true`: the runner reads our output for workflow commands.

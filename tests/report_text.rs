@@ -187,3 +187,36 @@ fn code_frames_of_long_lines_are_cut_around_the_column() {
     // A column past the end points just after the text.
     assert_eq!(frame_window("ab", 9), ("ab".to_string(), 2));
 }
+
+#[test]
+fn annotation_files_are_relative_to_the_workspace() {
+    let ws = tempfile::tempdir().unwrap();
+    let sub = ws.path().join("sub");
+    let bad = sub.join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    std::fs::write(bad.join("tokenizer_config.json"), "{").unwrap();
+    std::fs::write(sub.join("chat-template-lint.toml"), "nope = 1\n").unwrap();
+    let o = ctl(&sub)
+        .args(["check", "--no-config", "bad"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_WORKSPACE", ws.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.starts_with("::error file=sub/bad/tokenizer_config.json,"),
+        "{stdout}"
+    );
+    // A config error points at the config file the same way.
+    let o = ctl(&sub)
+        .args(["check", "bad"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_WORKSPACE", ws.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.starts_with("::error file=sub/chat-template-lint.toml,line=1,col=1,"),
+        "{stderr}"
+    );
+}

@@ -162,13 +162,10 @@ pub fn print_failure(err: &anyhow::Error) {
     let message = format!("{err:#}");
     let mut stderr = std::io::stderr().lock();
     if crate::commands::in_github_actions() {
-        let place = err.downcast_ref::<crate::config::ConfigError>().map(|c| {
-            (
-                crate::discover::relative(&c.path, &std::env::current_dir().unwrap_or_default()),
-                c.line,
-                c.column,
-            )
-        });
+        let root = crate::commands::report_root(&std::env::current_dir().unwrap_or_default());
+        let place = err
+            .downcast_ref::<crate::config::ConfigError>()
+            .map(|c| (crate::discover::relative(&c.path, &root), c.line, c.column));
         let place = place.as_ref().map(|(p, l, c)| (p.as_str(), *l, *c));
         let _ = writeln!(stderr, "{}", github::failure(&message, place));
     } else {
