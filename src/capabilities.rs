@@ -161,20 +161,7 @@ fn content_parts(renders: &Renders) -> bool {
 /// Whether the template has a `{% generation %}` block tag (any whitespace
 /// control), outside comments.
 pub fn has_generation_block(text: &str) -> bool {
-    let blanked = crate::rules::blank_comments(text);
-    let mut rest = blanked.as_str();
-    while let Some(at) = rest.find("{%") {
-        let after = &rest[at + 2..];
-        let inner = after.trim_start_matches(['-', '+']).trim_start();
-        if let Some(tail) = inner.strip_prefix("generation") {
-            let tail = tail.trim_start().trim_start_matches(['-', '+']);
-            if tail.starts_with("%}") {
-                return true;
-            }
-        }
-        rest = after;
-    }
-    false
+    crate::rules::generation_tag(text).is_some()
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 use std::ops::Range;
 
 use super::eos_mismatch::closer_at;
-use super::tokens::{token_at_start, Shape};
+use super::tokens::{generation_tag, span_in_file, token_at_start, Shape};
 use super::{RuleDocs, TemplateContext};
 use crate::finding::{escape_snippet, Finding};
 use crate::probes::GenerationRender;
@@ -73,10 +73,14 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
             "open the `{% generation %}` block after the assistant header".to_string(),
         ),
     };
-    vec![Finding::new(Rule::GenerationMask, &t.path, message)
+    let mut finding = Finding::new(Rule::GenerationMask, &t.path, message)
         .with_template(&t.name)
         .with_probe(g.probe.name)
-        .with_help(help)]
+        .with_help(help);
+    if let Some(range) = generation_tag(&t.text) {
+        finding = finding.with_span(span_in_file(t, range));
+    }
+    vec![finding]
 }
 
 enum Problem {

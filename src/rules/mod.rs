@@ -30,7 +30,7 @@ mod unknown_special_token;
 pub use generation_prompt_missing::missing_header;
 pub use generation_prompt_unconditional::dangling_header;
 pub use template_drift::check_lost as check_lost_templates;
-pub use tokens::blank_comments;
+pub use tokens::{blank_comments, generation_tag};
 
 /// Every rule the tool has. Adding one means adding a variant here, a file
 /// beside this one, and a row in `Rule::ALL`.

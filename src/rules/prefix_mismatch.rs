@@ -10,7 +10,7 @@
 //! (Qwen3 drops earlier reasoning). One finding per template, for the first
 //! turn that breaks; the detail lists every one that does.
 
-use super::tokens::floor_char_boundary;
+use super::tokens::{find_in_template, floor_char_boundary, span_in_file};
 use super::{RuleDocs, TemplateContext};
 use crate::finding::{escape_snippet, Finding};
 use crate::rules::Rule;
@@ -133,7 +133,9 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         .map(Break::describe)
         .collect::<Vec<_>>()
         .join("\n");
-    vec![Finding::new(
+    // Point at the generation prompt's branch: where the served text is made.
+    let at = find_in_template(&t.text, "add_generation_prompt");
+    let mut finding = Finding::new(
         Rule::PrefixMismatch,
         &t.path,
         format!("{}.{known}", first.describe()),
@@ -145,7 +147,11 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         "if the reasoning handling is intended, ignore `prefix-mismatch` for this template; otherwise render every turn the same way wherever it appears"
     } else {
         "make the generation prompt the exact text that opens an assistant turn in the message loop, and render each turn the same way whatever follows it"
-    })]
+    });
+    if let Some(range) = at {
+        finding = finding.with_span(span_in_file(t, range));
+    }
+    vec![finding]
 }
 
 /// The byte where `a` and `b` first differ (a char boundary of both).

@@ -130,6 +130,25 @@ pub fn find_in_template(text: &str, needle: &str) -> Option<Range<usize>> {
         .map(|at| at..at + needle.len())
 }
 
+/// The first `{% generation %}` tag (any whitespace control) outside comments.
+pub fn generation_tag(text: &str) -> Option<Range<usize>> {
+    let blanked = blank_comments(text);
+    let mut from = 0;
+    while let Some(at) = blanked[from..].find("{%").map(|i| i + from) {
+        let after = &blanked[at + 2..];
+        let inner = after.trim_start_matches(['-', '+']).trim_start();
+        if let Some(tail) = inner.strip_prefix("generation") {
+            let rest = tail.trim_start().trim_start_matches(['-', '+']);
+            if rest.starts_with("%}") {
+                let end = blanked.len() - rest.len() + 2;
+                return Some(at..end);
+            }
+        }
+        from = at + 2;
+    }
+    None
+}
+
 /// A template byte range as a span in the template's file.
 pub fn span_in_file(t: &Template, range: Range<usize>) -> Span {
     Span::new(t.offsets.to_file(range.start), t.offsets.to_file(range.end))
@@ -155,6 +174,15 @@ mod tests {
         assert_eq!(b.len(), t.len());
         assert!(b.starts_with('a') && b.ends_with('b'));
         assert!(!b.contains("<|x|>"));
+    }
+
+    #[test]
+    fn generation_tags() {
+        assert_eq!(generation_tag("a{% generation %}b"), Some(1..17));
+        assert!(generation_tag("{%- generation -%}x{%- endgeneration %}").is_some());
+        assert_eq!(generation_tag("{% if generation %}{% endif %}"), None);
+        assert_eq!(generation_tag("{% endgeneration %}"), None);
+        assert_eq!(generation_tag("{# {% generation %} #}"), None);
     }
 
     #[test]
