@@ -4,7 +4,8 @@
 //! not an open-source licence). It comes from the `serde-sarif` dev-dependency,
 //! whose crate on crates.io ships an unmodified copy as `src/schema.json`;
 //! cargo has it on disk once dependencies are fetched, so nothing is
-//! downloaded while the tests run. `cargo metadata --offline` tells us where.
+//! downloaded while the tests run (found in cargo's registry, or via
+//! `cargo metadata --offline`).
 
 #![allow(clippy::unwrap_used)]
 

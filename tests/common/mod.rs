@@ -275,7 +275,36 @@ pub mod sarif_schema {
 
     use serde_json::Value;
 
+    /// Where cargo unpacked the `serde-sarif` crate: found in cargo's registry
+    /// (the version from Cargo.lock), else asked of `cargo metadata --offline`.
     pub fn schema_path() -> PathBuf {
+        let lock =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock")).unwrap();
+        let version = lock
+            .split("[[package]]")
+            .find(|p| p.contains("name = \"serde-sarif\""))
+            .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = ")))
+            .map(|v| v.trim_matches('"').to_string())
+            .expect("serde-sarif is in Cargo.lock");
+        let home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .or_else(|| std::env::var_os("USERPROFILE"))
+                    .map(|h| PathBuf::from(h).join(".cargo"))
+            });
+        if let Some(home) = home {
+            if let Ok(indexes) = std::fs::read_dir(home.join("registry/src")) {
+                for index in indexes.flatten() {
+                    let p = index
+                        .path()
+                        .join(format!("serde-sarif-{version}/src/schema.json"));
+                    if p.is_file() {
+                        return p;
+                    }
+                }
+            }
+        }
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let out = std::process::Command::new(cargo)
             .args(["metadata", "--offline", "--format-version", "1"])
