@@ -2,9 +2,12 @@
 //! tokenizer does not have.
 //!
 //! Candidates are the literals of the template outside comments that look
-//! like control tokens: `<|…|>` and `<｜…｜>` always, and `[UPPER]` or
-//! `<snake_case>` only when this tokenizer's own special tokens have that
-//! shape (Mistral's `[INST]`, Gemma's `<start_of_turn>`). Tags like `<tools>`
+//! like control tokens: `<｜…｜>` always; `<|…|>` when the tokenizer has
+//! tokens of that shape, or when the name has an underscore
+//! (`<|im_start|>`, `<|eot_id|>` — a tokenizer without any `<|…|>` token
+//! reads Zephyr's `<|user|>` as plain text, as zephyr-7b-beta was trained);
+//! `[UPPER]` or `<snake_case>` only when this tokenizer's own special tokens
+//! have that shape (Mistral's `[INST]`, Gemma's `<start_of_turn>`). Tags like `<tools>`
 //! or `<think>` are plain text for many models (Qwen2.5 reads `<tools>` as
 //! text) and are never flagged. The rule runs only when the folder says which
 //! tokens exist (`added_tokens_decoder` or tokenizer.json).
@@ -25,8 +28,9 @@ like control tokens — `<|…|>`, `<｜…｜>`, and the shapes of this tokeniz
 tokens such as `[INST]` or `<start_of_turn>` — and checks that each one is a single
 token of the tokenizer (`added_tokens_decoder`, `additional_special_tokens`,
 tokenizer.json's `added_tokens` or vocabulary). It runs only when the folder has that
-vocabulary information. Angle-bracket tags that many models read as plain text
-(`<tools>`, `<tool_response>`, `<think>`) are not checked.
+vocabulary information. Tags that models read as plain text are not checked:
+`<tools>`, `<tool_response>`, `<think>`, and Zephyr's role tags `<|user|>`,
+`<|assistant|>` when the tokenizer has no `<|…|>` tokens at all.
 ",
     why_bad: "
 A control token the tokenizer does not know is split into ordinary pieces: `<|im_start|>`
@@ -61,7 +65,12 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
             continue;
         };
         let checked = match shape {
-            Shape::Pipe | Shape::FullwidthPipe => true,
+            Shape::FullwidthPipe => true,
+            // Zephyr-style role tags (`<|user|>`, `<|assistant|>`) are plain
+            // text for tokenizers without any `<|…|>` token (zephyr-7b-beta,
+            // TinyLlama-Chat); structural ones (`<|im_start|>`, `<|eot_id|>`)
+            // never are.
+            Shape::Pipe => shapes.contains(&Shape::Pipe) || literal.contains('_'),
             Shape::UpperBracket | Shape::SnakeAngle => shapes.contains(&shape),
             Shape::Angle => false,
         };
