@@ -10,6 +10,9 @@
 //! (Qwen3 drops earlier reasoning). One finding per template, for the first
 //! turn that breaks; the detail lists every one that does.
 
+use serde_json::Value;
+
+use super::eos_mismatch::closer_at;
 use super::tokens::{find_in_template, floor_char_boundary, span_in_file};
 use super::{RuleDocs, TemplateContext};
 use crate::finding::{escape_snippet, Finding};
@@ -105,7 +108,14 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
             let (Ok(left), Some(full)) = (&p.result, ctx.renders.ok(p.probe.name, false)) else {
                 continue;
             };
-            if full.starts_with(left.as_str()) {
+            let left = match kind {
+                Kind::Prompt => left.as_str(),
+                Kind::History => match through_turn(left, &p.probe.messages, p.turn) {
+                    Some(l) => l,
+                    None => continue,
+                },
+            };
+            if full.starts_with(left) {
                 continue;
             }
             breaks.push(Break {
@@ -125,7 +135,8 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     let reasoning = first.involves_reasoning();
     let known = match (reasoning, first.kind) {
         (false, _) => "",
-        (true, Kind::Prompt) => " The difference involves reasoning markup: the template opens a thinking block in the generation prompt, as DeepSeek-R1 and Qwen3-style templates do on purpose.",
+        (true, Kind::Prompt) if first.left.len() - first.at <= 2 * CONTEXT => " The difference involves reasoning markup: the template opens a thinking block in the generation prompt, as DeepSeek-R1 and Qwen3-style templates do on purpose.",
+        (true, Kind::Prompt) => " The difference involves reasoning markup: the prompt and the training render keep different reasoning of earlier turns, as reasoning templates often do on purpose.",
         (true, Kind::History) => " The difference involves reasoning markup: the template strips reasoning from earlier turns, as Qwen3-style templates do on purpose.",
     };
     let detail = breaks
@@ -152,6 +163,20 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         finding = finding.with_span(span_in_file(t, range));
     }
     vec![finding]
+}
+
+/// The render through an assistant turn, cut after the turn's content and
+/// the control token that closes it: what follows is the end of the
+/// conversation (an eos, a dangling header), not part of the turn. `None`
+/// when the content is not in the render.
+fn through_turn<'r>(render: &'r str, messages: &Value, turn: usize) -> Option<&'r str> {
+    let content = messages.get(turn)?.get("content")?.as_str()?;
+    if content.is_empty() {
+        return None;
+    }
+    let end = render.rfind(content)? + content.len();
+    let cut = closer_at(render, end).map_or(end, |r| r.end);
+    Some(&render[..cut])
 }
 
 /// The byte where `a` and `b` first differ (a char boundary of both).
