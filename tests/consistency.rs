@@ -495,3 +495,58 @@ fn capabilities_of_real_templates() {
         }
     }
 }
+
+/// `baseline = "pr-base"`: `origin/$GITHUB_BASE_REF` in a pull request,
+/// nothing elsewhere; a base branch the clone lacks is a tool error (exit 2)
+/// that names `fetch-depth`.
+#[test]
+fn pr_base_baseline_uses_github_base_ref() {
+    let repo = std::env::temp_dir().join(format!("ctl-prbase-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    if !git(&repo, &["init", "-q"]) {
+        println!("SKIPPED: git is not available");
+        return;
+    }
+    write(
+        &repo.join("chat-template-lint.toml"),
+        "baseline = \"pr-base\"\n",
+    );
+    write(&repo.join("m/chat_template.jinja"), CHATML);
+    assert!(git(&repo, &["add", "-A"]));
+    assert!(git(&repo, &["commit", "-q", "-m", "base"]));
+    let run = |base_ref: Option<&str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_chat-template-lint"));
+        cmd.args(["check", "--format", "json", "m"])
+            .current_dir(&repo)
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .env_remove("GITHUB_OUTPUT")
+            .env_remove("GITHUB_BASE_REF");
+        if let Some(b) = base_ref {
+            cmd.env("GITHUB_BASE_REF", b);
+        }
+        cmd.output().expect("runs")
+    };
+    let outside_pr = run(None);
+    assert_eq!(outside_pr.status.code(), Some(0), "{outside_pr:?}");
+    let missing = run(Some("main"));
+    assert_eq!(missing.status.code(), Some(2), "{missing:?}");
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("origin/main"), "{err}");
+    assert!(err.contains("fetch-depth: 0"), "{err}");
+
+    // With the base branch fetched, an edited template is drift against it.
+    let url = repo.display().to_string();
+    assert!(git(&repo, &["remote", "add", "origin", &url]));
+    assert!(git(&repo, &["fetch", "-q", "origin"]));
+    let edited = CHATML.replace("'<|im_start|>assistant\\n'", "'<|im_start|>assistant'");
+    assert_ne!(edited, CHATML);
+    write(&repo.join("m/chat_template.jinja"), &edited);
+    let drift = run(Some("main"));
+    assert_eq!(drift.status.code(), Some(1), "{drift:?}");
+    let out = String::from_utf8_lossy(&drift.stdout);
+    assert!(out.contains("template-drift"), "{out}");
+    assert!(out.contains("origin/main:m/chat_template.jinja"), "{out}");
+    let _ = std::fs::remove_dir_all(&repo);
+}
