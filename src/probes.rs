@@ -265,14 +265,7 @@ pub fn render_probes(
     now: chrono::NaiveDateTime,
 ) -> Renders {
     let render = |messages: &Value, probe: &Probe, add_generation_prompt: bool| {
-        compiled.render(&RenderInput {
-            messages: messages.clone(),
-            tools: probe.tools.clone(),
-            documents: probe.documents.clone(),
-            add_generation_prompt,
-            vars: vars.clone(),
-            now,
-        })
+        compiled.render(&input(probe, messages, add_generation_prompt, vars, now))
     };
     let mut items = Vec::new();
     for probe in probes() {
@@ -330,6 +323,24 @@ pub fn render_probes(
     }
 }
 
+/// The render input for `messages` with `probe`'s tools and documents.
+fn input(
+    probe: &Probe,
+    messages: &Value,
+    add_generation_prompt: bool,
+    vars: &Map<String, Value>,
+    now: chrono::NaiveDateTime,
+) -> RenderInput {
+    RenderInput {
+        messages: messages.clone(),
+        tools: probe.tools.clone(),
+        documents: probe.documents.clone(),
+        add_generation_prompt,
+        vars: vars.clone(),
+        now,
+    }
+}
+
 /// Training renders with `{% generation %}` spans. One render of the first
 /// probe tells whether the template marks anything; only then are the
 /// others rendered.
@@ -343,14 +354,7 @@ fn generation_renders(
         let Some(probe) = probes().iter().find(|p| p.name == name) else {
             continue;
         };
-        let input = RenderInput {
-            messages: probe.messages.clone(),
-            tools: probe.tools.clone(),
-            documents: probe.documents.clone(),
-            add_generation_prompt: false,
-            vars: vars.clone(),
-            now,
-        };
+        let input = input(probe, &probe.messages, false, vars, now);
         match compiled.render_with_generation_spans(&input) {
             Ok((text, spans)) => {
                 if out.is_empty() && spans.is_empty() && name == GENERATION_PROBES[0] {
