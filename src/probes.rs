@@ -3,7 +3,10 @@
 //!
 //! Each probe is rendered with `add_generation_prompt` false and true. Probe
 //! names appear in findings ("seen in probe `user-assistant`"), so they are
-//! stable, kebab-case, and describe the conversation.
+//! stable, kebab-case, and describe the conversation. The set covers plain
+//! chat, a system message, tools, tool calls (object and JSON-string
+//! arguments) with results, an image content part, reasoning, several turns
+//! and non-ASCII text — about 30 renders per template in all.
 
 use std::sync::OnceLock;
 
@@ -257,8 +260,11 @@ impl Renders {
     }
 }
 
-/// Render every probe, both ways, and the inference prompt before each
-/// assistant turn. `vars` are the folder's special tokens plus user variables.
+/// Render every probe, both ways; for each assistant turn the inference
+/// prompt before it and the conversation through it (reusing a probe's
+/// render when it is the same conversation); and, for templates with
+/// `{% generation %}` blocks, the spans. `vars` are the folder's special
+/// tokens plus user variables.
 pub fn render_probes(
     compiled: &Compiled,
     vars: &Map<String, Value>,
