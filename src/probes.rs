@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Map, Value};
 
-use crate::render::{Compiled, RenderError, RenderInput};
+use crate::render::{Compiled, RenderError, RenderErrorKind, RenderInput};
 
 /// One conversation the templates are rendered on.
 #[derive(Debug)]
@@ -270,8 +270,21 @@ pub fn render_probes(
     vars: &Map<String, Value>,
     now: chrono::NaiveDateTime,
 ) -> Renders {
+    // A template that ran past the fuel or output bound once is not run
+    // again: every further probe would burn the whole budget too (30+ renders
+    // of an endless loop take minutes). Its later renders repeat the error.
+    let exhausted: std::cell::RefCell<Option<RenderError>> = Default::default();
     let render = |messages: &Value, probe: &Probe, add_generation_prompt: bool| {
-        compiled.render(&input(probe, messages, add_generation_prompt, vars, now))
+        if let Some(e) = exhausted.borrow().as_ref() {
+            return Err(e.clone());
+        }
+        let result = compiled.render(&input(probe, messages, add_generation_prompt, vars, now));
+        if let Err(e) = &result {
+            if e.kind == RenderErrorKind::LimitExceeded {
+                *exhausted.borrow_mut() = Some(e.clone());
+            }
+        }
+        result
     };
     let mut items = Vec::new();
     for probe in probes() {

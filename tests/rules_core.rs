@@ -326,6 +326,33 @@ fn endless_loop_is_a_render_finding_not_a_hang() {
 }
 
 #[test]
+fn endless_loop_on_any_probe_is_reported() {
+    // Hangs only when tools are given: not a basic probe, still a hang.
+    let text = "{% if tools and not add_generation_prompt %}{% for i in range(100000) %}{% for j in range(100000) %}{% for k in range(100000) %}{% endfor %}{% endfor %}{% endfor %}{% endif %}{% for m in messages %}{{ m.content }}\n{% endfor %}";
+    let findings = bounded(Duration::from_secs(120), || {
+        lint_with(text, OffsetMap::identity(), &tokens("x"), None)
+    });
+    let found = of(&findings, Rule::TemplateRender);
+    assert_eq!(found.len(), 1, "{findings:#?}");
+    assert_eq!(found[0].probe.as_deref(), Some("tools"));
+}
+
+#[test]
+fn a_template_past_the_limits_is_not_rendered_again() {
+    use chat_template_lint::render::RenderErrorKind;
+    let text = "{% for i in range(100000) %}{% for j in range(100000) %}{% for k in range(100000) %}{% endfor %}{% endfor %}{% endfor %}";
+    let compiled = compile(text).expect("compiles");
+    let renders = bounded(Duration::from_secs(120), || {
+        render_probes(&compiled, &tokens("x"), default_now())
+    });
+    assert!(renders.items.len() > 2);
+    assert!(renders.items.iter().all(|r| matches!(
+        &r.result,
+        Err(e) if e.kind == RenderErrorKind::LimitExceeded
+    )));
+}
+
+#[test]
 fn gigabyte_output_is_a_render_finding_not_a_hang() {
     let text = "{% if messages|length == 1 and not add_generation_prompt and not tools %}{% for i in range(100000) %}{% for j in range(100000) %}{{ 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' * 1000 }}{% endfor %}{% endfor %}{% endif %}{{ messages[0].content }}";
     let findings = bounded(Duration::from_secs(120), || {

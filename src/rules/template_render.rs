@@ -20,7 +20,8 @@ Renders the basic conversations every chat template must handle — a single use
 message, and a user message followed by an assistant answer — with
 `add_generation_prompt` false and true, and reports the first render that fails (a
 template named `tool_use` is rendered with tool schemas instead; one named `rag` needs
-documents and is not rendered on the basic conversations). A
+documents and is not rendered on the basic conversations). Running past the bounds
+counts on every probe, not only the basic ones. A
 failure the template raises itself with `raise_exception(...)` is a deliberate limit
 and is not reported. A render that runs too long or produces too much output (an
 endless loop, a runaway string) is reported.
@@ -94,6 +95,11 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
 /// `tools` and fails on `None` in transformers too). A `rag` template needs
 /// documents, which no probe has, so only its syntax is checked.
 fn counts(name: &str, r: &RenderedProbe) -> bool {
+    // Running past the bounds is never a declared limit: a template that
+    // hangs on any conversation hangs whoever serves it.
+    if matches!(&r.result, Err(e) if e.kind == RenderErrorKind::LimitExceeded) {
+        return true;
+    }
     match name {
         "tool_use" => r.probe.name == "tools",
         "rag" => false,
