@@ -25,6 +25,8 @@ drops loses data without an error: tool definitions never reach the model, the s
 prompt vanishes, images have no placeholder, or assistant masks are empty.
 ",
     example: "
+A config that requires tools and a system role:
+
     [tool.chat-template-lint]
     require = [\"tools\", \"system\"]
 

@@ -35,6 +35,8 @@ the model never learns to stop and runs on at inference. With the header inside,
 learns to write headers itself — tokens that inference puts in the prompt.
 ",
     example: "
+The header is outside the block, but so is the end-of-turn token:
+
     {{ '<|im_start|>assistant\\n' }}{% generation %}{{ message['content'] }}{% endgeneration %}{{ '<|im_end|>\\n' }}
 
 The span holds the content only; `<|im_end|>` is never trained.

@@ -39,6 +39,8 @@ the history; DeepSeek-R1 opens the answer with `<think>\\n`): then the warning d
 a known trade-off.
 ",
     example: "
+A generation prompt with a newline the message loop does not write:
+
     {% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}
 
 while assistant messages are rendered as `<|assistant|>` + content, without the newline.
