@@ -333,7 +333,11 @@ pub fn render_probes(
             }
         }
     }
-    let generation = generation_renders(compiled, vars, now);
+    let generation = if exhausted.borrow().is_some() {
+        Vec::new()
+    } else {
+        generation_renders(compiled, vars, now)
+    };
     Renders {
         items,
         prompts,
