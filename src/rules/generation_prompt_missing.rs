@@ -27,7 +27,11 @@ answer (`<|start_header_id|>assistant<|end_header_id|>\\n\\n`, `<|im_start|>assi
 true. When both renders are identical although the template has a header, the
 generation prompt is missing. Templates whose header is empty or part of the user turn
 (`[INST] … [/INST]`) are fine, and so are templates that end a prompt differently
-without a generation prompt (Phi-3.5 appends the eos token).
+without a generation prompt (Phi-3.5 appends the eos token), templates whose `[user]`
+render already opens the assistant turn (Command A), and templates that embed the whole
+conversation in one prompt (Llama Guard). A generation prompt that exists but differs
+from the header (Qwen3's empty think block, DeepSeek-R1's `<think>\\n`) is
+`prefix-mismatch`.
 ",
     why_bad: "
 At inference, `apply_chat_template(messages, add_generation_prompt=True)` is how every
