@@ -178,6 +178,14 @@ impl GitRef {
             } else {
                 path.strip_prefix(&format!("{folder}/"))?
             };
+            // Only plain relative names are written (a crafted tree could
+            // hold `..` components).
+            if inner
+                .split('/')
+                .any(|c| c.is_empty() || c == "." || c == "..")
+            {
+                continue;
+            }
             let bytes = git(&self.top, &["cat-file", "blob", &self.object(&path)]).ok()?;
             let dest = temp.0.join(inner);
             if let Some(p) = dest.parent() {
