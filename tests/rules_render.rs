@@ -1,0 +1,175 @@
+//! `template-syntax` and `template-render`: where a syntax error points,
+//! which render failures count, and hostile templates (endless loops,
+//! gigabyte output) bounded into findings instead of hangs.
+
+mod rules_support;
+
+use std::time::{Duration, Instant};
+
+use chat_template_lint::load::OffsetMap;
+use chat_template_lint::probes::render_probes;
+use chat_template_lint::render::{compile, default_now};
+use chat_template_lint::rules::Rule;
+use rules_support::{lint_family, lint_template, lint_with, named_template, of, tokens};
+
+#[test]
+fn syntax_error_points_into_the_file() {
+    let text = "{% for m in messages %}\n{{ m.content }}\n{% if m.role == 'user' %}x{% endfor %}\n";
+    // As if the template started 100 bytes into the file.
+    let findings = lint_with(text, OffsetMap::starting_at(100), &tokens("x"), None);
+    let found = of(&findings, Rule::TemplateSyntax);
+    assert_eq!(found.len(), 1, "{findings:#?}");
+    let f = found[0];
+    assert!(
+        f.message.contains("line 3 of the template"),
+        "{}",
+        f.message
+    );
+    let span = f.span.expect("a syntax error has a place");
+    let line3 = text.find("{% if").unwrap_or(0);
+    assert!(span.start >= 100 + line3, "{span:?}");
+    // Nothing else runs on a template that does not compile.
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+}
+
+#[test]
+fn good_templates_have_no_syntax_findings() {
+    let findings = lint_family("llama3");
+    assert!(of(&findings, Rule::TemplateSyntax).is_empty());
+}
+
+#[test]
+fn render_failure_on_a_basic_probe_is_reported() {
+    let text = "{% for m in messages %}\n{{ m.content.text.value }}\n{% endfor %}";
+    let findings = lint_with(text, OffsetMap::identity(), &tokens("x"), None);
+    let found = of(&findings, Rule::TemplateRender);
+    assert_eq!(found.len(), 1, "{findings:#?}");
+    assert_eq!(found[0].probe.as_deref(), Some("user"));
+    assert!(
+        found[0].message.contains("probe `user`"),
+        "{}",
+        found[0].message
+    );
+}
+
+#[test]
+fn deliberate_raise_exception_is_not_a_render_failure() {
+    // Gemma rejects a system role; this one rejects everything but tool calls.
+    let text = "{% if not tools %}{{ raise_exception('this template needs tools') }}{% endif %}";
+    let findings = lint_with(text, OffsetMap::identity(), &tokens("x"), None);
+    assert!(
+        of(&findings, Rule::TemplateRender).is_empty(),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn failures_outside_the_basic_probes_are_not_render_findings() {
+    // Fails only on conversations with more than two messages.
+    let text = "{% for m in messages %}{% if loop.index > 2 %}{{ m.x.y }}{% endif %}{{ m.content }}{% endfor %}";
+    let findings = lint_with(text, OffsetMap::identity(), &tokens("x"), None);
+    assert!(
+        of(&findings, Rule::TemplateRender).is_empty(),
+        "{findings:#?}"
+    );
+}
+
+#[test]
+fn tool_use_templates_are_rendered_with_tools() {
+    // Iterates `tools` unguarded, like Command R+'s `tool_use` template:
+    // a TypeError without tools, in transformers too.
+    let text = "{% for tool in tools %}{{ tool.function.name }}\n{% endfor %}{% for m in messages %}{{ m.content }}\n{% endfor %}";
+    let as_default = lint_with(text, OffsetMap::identity(), &tokens("x"), None);
+    assert_eq!(
+        of(&as_default, Rule::TemplateRender).len(),
+        1,
+        "{as_default:#?}"
+    );
+    let as_tool_use = lint_template(
+        named_template("tool_use", text, OffsetMap::identity()),
+        &tokens("x"),
+        None,
+    );
+    assert!(
+        of(&as_tool_use, Rule::TemplateRender).is_empty(),
+        "{as_tool_use:#?}"
+    );
+    // …but a tool_use template that fails even with tools is reported.
+    let broken = "{% for tool in tools %}{{ tool.function.name.x.y }}{% endfor %}";
+    let f = lint_template(
+        named_template("tool_use", broken, OffsetMap::identity()),
+        &tokens("x"),
+        None,
+    );
+    let found = of(&f, Rule::TemplateRender);
+    assert_eq!(found.len(), 1, "{f:#?}");
+    assert_eq!(found[0].probe.as_deref(), Some("tools"));
+}
+
+/// Runs `f` and fails if it takes longer than `limit` (the rules must bound
+/// hostile templates, not hang on them).
+fn bounded<T>(limit: Duration, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    let took = start.elapsed();
+    assert!(took < limit, "took {took:?}, limit {limit:?}");
+    out
+}
+
+#[test]
+fn endless_loop_is_a_render_finding_not_a_hang() {
+    // Loops only on one render (`user`, no generation prompt), to keep the test quick.
+    let text = "{% if messages|length == 1 and not add_generation_prompt and not tools %}{% for i in range(100000) %}{% for j in range(100000) %}{% for k in range(100000) %}{% endfor %}{% endfor %}{% endfor %}{% endif %}{{ messages[0].content }}";
+    let findings = bounded(Duration::from_secs(120), || {
+        lint_with(text, OffsetMap::identity(), &tokens("x"), None)
+    });
+    let found = of(&findings, Rule::TemplateRender);
+    assert_eq!(found.len(), 1, "{findings:#?}");
+    assert!(
+        found[0].message.contains("render limits"),
+        "{}",
+        found[0].message
+    );
+}
+
+#[test]
+fn endless_loop_on_any_probe_is_reported() {
+    // Hangs only when tools are given: not a basic probe, still a hang.
+    let text = "{% if tools and not add_generation_prompt %}{% for i in range(100000) %}{% for j in range(100000) %}{% for k in range(100000) %}{% endfor %}{% endfor %}{% endfor %}{% endif %}{% for m in messages %}{{ m.content }}\n{% endfor %}";
+    let findings = bounded(Duration::from_secs(120), || {
+        lint_with(text, OffsetMap::identity(), &tokens("x"), None)
+    });
+    let found = of(&findings, Rule::TemplateRender);
+    assert_eq!(found.len(), 1, "{findings:#?}");
+    assert_eq!(found[0].probe.as_deref(), Some("tools"));
+}
+
+#[test]
+fn a_template_past_the_limits_is_not_rendered_again() {
+    use chat_template_lint::render::RenderErrorKind;
+    let text = "{% for i in range(100000) %}{% for j in range(100000) %}{% for k in range(100000) %}{% endfor %}{% endfor %}{% endfor %}";
+    let compiled = compile(text).expect("compiles");
+    let renders = bounded(Duration::from_secs(120), || {
+        render_probes(&compiled, &tokens("x"), default_now())
+    });
+    assert!(renders.items.len() > 2);
+    assert!(renders.items.iter().all(|r| matches!(
+        &r.result,
+        Err(e) if e.kind == RenderErrorKind::LimitExceeded
+    )));
+}
+
+#[test]
+fn gigabyte_output_is_a_render_finding_not_a_hang() {
+    let text = "{% if messages|length == 1 and not add_generation_prompt and not tools %}{% for i in range(100000) %}{% for j in range(100000) %}{{ 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' * 1000 }}{% endfor %}{% endfor %}{% endif %}{{ messages[0].content }}";
+    let findings = bounded(Duration::from_secs(120), || {
+        lint_with(text, OffsetMap::identity(), &tokens("x"), None)
+    });
+    let found = of(&findings, Rule::TemplateRender);
+    assert_eq!(found.len(), 1, "{findings:#?}");
+    assert!(
+        found[0].message.contains("render limits"),
+        "{}",
+        found[0].message
+    );
+}
