@@ -248,3 +248,26 @@ fn rules_and_explain_document_the_render_rules() {
         }
     }
 }
+
+#[test]
+fn render_shows_the_prompt_the_fine_tune_lost() {
+    let prompt = |dir: &str| {
+        let o = run(&[
+            "render",
+            dir,
+            "--messages",
+            "examples/conversation.json",
+            "--add-generation-prompt",
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{dir}");
+        stdout(&o)
+    };
+    let base = prompt("examples/base-model");
+    let tuned = prompt("examples/finetuned-broken");
+    let header = "<|start_header_id|>assistant<|end_header_id|>\n\n";
+    assert!(base.ends_with(&format!("<|eot_id|>{header}")), "{base:?}");
+    assert!(
+        tuned.ends_with("Hello, who are you?<|eot_id|>"),
+        "{tuned:?}"
+    );
+}
