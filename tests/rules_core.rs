@@ -143,6 +143,10 @@ fn drift_reports_the_first_differing_probe_with_a_diff() {
         f.message
     );
     let diff = f.detail.as_deref().expect("a diff");
+    assert!(
+        diff.contains("first difference at byte 88: baseline has `<|start_header_id|>assis`, this template has the end of the render"),
+        "{diff}"
+    );
     assert!(diff.contains("--- base/chat_template.jinja"), "{diff}");
     assert!(diff.contains("+++ model/chat_template.jinja"), "{diff}");
     assert!(

@@ -8,8 +8,9 @@
 
 use similar::TextDiff;
 
+use super::anatomy::common_prefix_len;
 use super::{template_span, BaselineTemplate, RuleDocs, TemplateContext};
-use crate::finding::Finding;
+use crate::finding::{escape_snippet, Finding};
 use crate::load::LoadedModel;
 use crate::probes::RenderedProbe;
 use crate::rules::Rule;
@@ -73,6 +74,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         .context_radius(3)
         .header(&base.origin, &t.path)
         .to_string();
+    let diff = format!("{diff}{}", first_change(&theirs_text, &ours_text));
     vec![Finding::new(
         Rule::TemplateDrift,
         &t.path,
@@ -136,6 +138,25 @@ fn first_difference<'a>(
         };
         (!same).then_some((o, b))
     })
+}
+
+/// One line naming the first differing byte with the text around it,
+/// escaped: a line diff hides whitespace changes (`\n\n` → `\n`).
+fn first_change(theirs: &str, ours: &str) -> String {
+    let at = common_prefix_len(theirs, ours);
+    let around = |s: &str| {
+        let tail: String = s[at..].chars().take(24).collect();
+        if tail.is_empty() {
+            "the end of the render".to_string()
+        } else {
+            format!("`{}`", escape_snippet(&tail, 40))
+        }
+    };
+    format!(
+        "first difference at byte {at}: baseline has {}, this template has {}\n",
+        around(theirs),
+        around(ours)
+    )
 }
 
 /// A render as diffable text: the prompt, or the error in its place.
