@@ -4,11 +4,11 @@
 //! globals and `tojson`), with bounds for untrusted templates.
 
 use minijinja::syntax::SyntaxConfig;
-use minijinja::value::{Rest, Value, ValueKind};
+use minijinja::value::{Rest, Value, ValueKind, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind, Output, State};
 
 use super::limits::{count_emitted, RENDER_NOW};
-use super::{filters, methods, numfilters, pyops, pyrepr, pytests, strftime};
+use super::{filters, methods, numfilters, pyops, pyrepr, pytests, strftime, textfilters};
 
 /// Marks errors raised by the template's own `raise_exception(...)`.
 pub const RAISED_PREFIX: &str = "raise_exception: ";
@@ -36,10 +36,12 @@ pub fn environment(syntax: SyntaxConfig, fuel: u64) -> Environment<'static> {
     env.set_unknown_method_callback(methods::unknown_method);
     filters::install(&mut env);
     numfilters::install(&mut env);
+    textfilters::install(&mut env);
     pytests::install(&mut env);
     // Globals transformers adds.
     env.add_function("raise_exception", raise_exception);
     env.add_function("strftime_now", strftime_now);
+    env.add_function("namespace", namespace);
     // jinja2 has `self` (the template reference); chat templates only read
     // blocks off it, which are undefined here.
     env.add_global(
@@ -94,6 +96,30 @@ fn strftime_now(state: &State, fmt: &str) -> Result<Value, Error> {
         .and_then(|s| chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S%.f").ok())
         .unwrap_or_else(super::default_now);
     Ok(Value::from(strftime::format(&now, fmt)))
+}
+
+/// jinja2 `namespace(mapping=None, **kwargs)`: a positional dict and
+/// keyword arguments, merged (minijinja's takes one or the other).
+fn namespace(args: Rest<ValueOrKwargs>) -> Result<Value, Error> {
+    let mut merged: Vec<(Value, Value)> = Vec::new();
+    for a in args.0 {
+        let v = a.into_value();
+        if !matches!(v.kind(), ValueKind::Map) {
+            return Err(filters::type_error(format!(
+                "'{}' object is not iterable",
+                filters::py_type(&v)
+            )));
+        }
+        for key in v.try_iter()? {
+            let item = v.get_item(&key)?;
+            match merged.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 = item,
+                None => merged.push((key, item)),
+            }
+        }
+    }
+    let map = Value::from_pairs(merged);
+    minijinja::functions::namespace(Some(ValueOrKwargs::from(map)))
 }
 
 /// Python's `iter()` check for `{% for %}`; several values (`for x in a, b`)

@@ -98,6 +98,11 @@ macro_rules! guarded {
             $name,
             |state: &mut State, value: Value, rest: Rest<ValueOrKwargs>| -> Result<Value, Error> {
                 check_iterable(&value)?;
+                // jinja2's `last` is `next(iter(reversed(seq)))`:
+                // generators are not reversible.
+                if $name == "last" && is_generator(&value) {
+                    return Err(type_error("'generator' object is not reversible"));
+                }
                 delegate(state, concat!("__mj_", $name), value, rest)
             },
         );

@@ -105,6 +105,7 @@ mod shape;
 mod strftime;
 #[cfg(test)]
 mod tests;
+mod textfilters;
 
 pub use prepass::Rewritten;
 

@@ -137,3 +137,18 @@ fn syntax_errors_point_at_the_original_text() {
     let err = compile(src).err();
     assert_eq!(err.as_ref().and_then(|e| e.line), Some(2));
 }
+
+#[test]
+fn namespace_takes_a_mapping_and_keywords() {
+    let src = r#"{% set ns = namespace({"a": 1}, b=2) %}{% set ns.a = ns.a + 1 %}{{ ns.a }}{{ ns.b }}|{{ ns }}"#;
+    assert_eq!(
+        render(src, &input(json!([]))).ok().as_deref(),
+        Some("22|<Namespace {'a': 2, 'b': 2}>")
+    );
+}
+
+#[test]
+fn last_of_a_generator_raises() {
+    let err = render("{{ [1, 2]|select|last }}", &input(json!([])));
+    assert_eq!(err.map_err(|e| e.kind), Err(RenderErrorKind::Failed));
+}
