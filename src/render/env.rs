@@ -42,6 +42,7 @@ pub fn environment(syntax: SyntaxConfig, fuel: u64) -> Environment<'static> {
     env.add_function("raise_exception", raise_exception);
     env.add_function("strftime_now", strftime_now);
     env.add_function("namespace", namespace);
+    env.add_function("dict", dict);
     // jinja2 has `self` (the template reference); chat templates only read
     // blocks off it, which are undefined here.
     env.add_global(
@@ -96,6 +97,50 @@ fn strftime_now(state: &State, fmt: &str) -> Result<Value, Error> {
         .and_then(|s| chrono::NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S%.f").ok())
         .unwrap_or_else(super::default_now);
     Ok(Value::from(strftime::format(&now, fmt)))
+}
+
+/// Python `dict(mapping_or_pairs=(), **kwargs)` (jinja2 exposes the builtin).
+fn dict(args: Rest<ValueOrKwargs>) -> Result<Value, Error> {
+    let mut merged: Vec<(Value, Value)> = Vec::new();
+    let mut put = |k: Value, v: Value| match merged.iter_mut().find(|(x, _)| *x == k) {
+        Some(slot) => slot.1 = v,
+        None => merged.push((k, v)),
+    };
+    let mut positional = 0;
+    for a in args.0 {
+        let is_kwargs = minijinja::value::Kwargs::try_from(a.clone().into_value()).is_ok();
+        let v = a.into_value();
+        if !is_kwargs {
+            positional += 1;
+            if positional > 1 {
+                return Err(filters::type_error("dict expected at most 1 argument"));
+            }
+        }
+        if v.kind() == ValueKind::Map {
+            for key in v.try_iter()? {
+                let item = v.get_item(&key)?;
+                put(key, item);
+            }
+        } else if v.is_undefined() {
+            return Err(Error::new(ErrorKind::UndefinedError, "value is undefined"));
+        } else {
+            filters::check_iterable(&v)?;
+            for pair in v.try_iter()? {
+                let items: Vec<Value> = match pair.kind() {
+                    ValueKind::Seq | ValueKind::String => pair.try_iter()?.collect(),
+                    _ => Vec::new(),
+                };
+                let [k, item] = <[Value; 2]>::try_from(items).map_err(|_| {
+                    Error::new(
+                        ErrorKind::InvalidOperation,
+                        "ValueError: dictionary update sequence element has the wrong length",
+                    )
+                })?;
+                put(k, item);
+            }
+        }
+    }
+    Ok(Value::from_pairs(merged))
 }
 
 /// jinja2 `namespace(mapping=None, **kwargs)`: a positional dict and

@@ -16,7 +16,7 @@ use minijinja::{Error, ErrorKind};
 
 use super::filters::{py_type, type_error};
 use super::generator::is_generator;
-use super::pyrepr::{float_repr, py_str, str_repr};
+use super::pyrepr::{py_str, str_repr};
 
 fn escape_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -198,6 +198,35 @@ pub fn format(fmt: &str, args: &Value) -> Result<Value, Error> {
     Ok(Value::from(out))
 }
 
+/// C's `%g` for a non-negative `f` with precision `p`: scientific when the
+/// exponent is below -4 or at least `p`, trailing zeros removed unless `#`.
+fn general(f: f64, p: usize, alt: bool) -> String {
+    if !f.is_finite() {
+        return if f.is_nan() {
+            "nan".into()
+        } else {
+            "inf".into()
+        };
+    }
+    let sci = format!("{:.*e}", p - 1, f);
+    let (m, e) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = e.parse().unwrap_or(0);
+    let strip = |s: String| -> String {
+        if alt || !s.contains('.') {
+            s
+        } else {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+    };
+    if exp < -4 || exp >= p as i32 {
+        let m = strip(m.to_string());
+        format!("{m}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+    } else {
+        let decimals = (p as i32 - 1 - exp).max(0) as usize;
+        strip(format!("{f:.decimals$}"))
+    }
+}
+
 fn value_error(msg: &str) -> Error {
     Error::new(ErrorKind::InvalidOperation, format!("ValueError: {msg}"))
 }
@@ -299,12 +328,9 @@ fn convert(
         }
         'g' | 'G' => {
             let f = number(arg, conv)?;
-            let s = float_repr(f);
-            if conv == 'G' {
-                s.to_uppercase()
-            } else {
-                s
-            }
+            let s = general(f.abs(), precision.unwrap_or(6).max(1), flags.contains('#'));
+            let s = if conv == 'G' { s.to_uppercase() } else { s };
+            format!("{}{s}", sign(f.is_sign_negative() && f != 0.0))
         }
         'c' => match arg.kind() {
             ValueKind::String => py_str(arg),
@@ -335,6 +361,12 @@ mod tests {
             "a-3-2.50|    b|7   |005|ff|'q'|%"
         );
         assert_eq!(render(r#"{{ "%s" % [1, 'x'] }}"#), "[1, 'x']");
+        assert_eq!(
+            render(
+                r#"{{ "%g|%g|%g|%.3g|%e|%+d" % (0.0001, 1234567.0, 100000.0, 2.5, 12345.678, 5) }}"#
+            ),
+            "0.0001|1.23457e+06|100000|2.5|1.234568e+04|+5"
+        );
         assert_eq!(render(r#"{{ "%(a)s!" % {"a": 1} }}"#), "1!");
         assert!(render(r#"{{ "%s %s" % ("a",) }}"#).starts_with("ERR"));
     }

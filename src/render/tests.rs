@@ -152,3 +152,13 @@ fn last_of_a_generator_raises() {
     let err = render("{{ [1, 2]|select|last }}", &input(json!([])));
     assert_eq!(err.map_err(|e| e.kind), Err(RenderErrorKind::Failed));
 }
+
+#[test]
+fn dict_is_pythons_builtin() {
+    let src = r#"{{ dict([("a", 1)], b=2) }}{{ dict({"a": 1}, a=3) }}{{ dict() }}"#;
+    assert_eq!(
+        render(src, &input(json!([]))).ok().as_deref(),
+        Some("{'a': 1, 'b': 2}{'a': 3}{}")
+    );
+    assert!(render("{{ dict([1]) }}", &input(json!([]))).is_err());
+}
