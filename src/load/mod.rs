@@ -14,9 +14,11 @@ mod offsets;
 
 pub use offsets::{decode_string, DecodedString, OffsetMap};
 
-/// Which file a template came from. Order = transformers 5.x precedence:
-/// `chat_template.jinja` / `additional_chat_templates/*.jinja` win over the
-/// processor's `chat_template.json`, which wins over `tokenizer_config.json`'s key.
+/// Which file a template came from. Order = the precedence used here (see
+/// `folder.rs` for the transformers facts): the `.jinja` files replace the
+/// others wholesale; else a processor's `chat_template.json`; else
+/// `tokenizer_config.json`'s key. A loose `.jinja` file counts as `JinjaFile`,
+/// a loose JSON file as `TokenizerConfig`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Origin {
     /// `chat_template.jinja` (the default template).
@@ -98,8 +100,10 @@ pub struct LoadedModel {
     pub loose: bool,
     /// The templates transformers would use, in precedence order, one per name.
     pub templates: Vec<Template>,
-    /// Templates in lower-precedence sources that transformers ignores because
-    /// a higher one defines the same name (for `template-sources-disagree`).
+    /// Templates transformers ignores: every template of a lower-precedence
+    /// source (the `.jinja` files replace the config key wholesale, even for
+    /// names they do not define), and earlier duplicates of a name (for
+    /// `template-sources-disagree`).
     pub shadowed: Vec<Template>,
     /// Special tokens as template variables (`bos_token` → `<s>`), in
     /// transformers' order.
