@@ -43,6 +43,7 @@ pub fn environment(syntax: SyntaxConfig, fuel: u64) -> Environment<'static> {
     env.add_function("strftime_now", strftime_now);
     env.add_function("namespace", namespace);
     env.add_function("dict", dict);
+    env.add_function("joiner", super::joiner::joiner);
     // jinja2 has `self` (the template reference); chat templates only read
     // blocks off it, which are undefined here.
     env.add_global(

@@ -146,6 +146,50 @@ pub fn install(env: &mut Environment<'static>) {
     guarded!(env, "first", filters::first);
     guarded!(env, "last", filters::last);
     guarded!(env, "sort", filters::sort);
+    // jinja2 `sort(value, reverse=False, case_sensitive=False, attribute=None)`
+    // also takes its options by position; minijinja's only by keyword.
+    env.add_filter(
+        "sort",
+        |state: &mut State, value: Value, rest: Rest<ValueOrKwargs>| -> Result<Value, Error> {
+            check_iterable(&value)?;
+            let args: Vec<Value> = rest.0.into_iter().map(ValueOrKwargs::into_value).collect();
+            let (reverse, case_sensitive, attribute, kwargs): (
+                Option<Value>,
+                Option<Value>,
+                Option<Value>,
+                Kwargs,
+            ) = minijinja::value::from_args(&args)?;
+            let mut opts: Vec<(String, Value)> = Vec::new();
+            for (name, pos) in [
+                ("reverse", reverse),
+                ("case_sensitive", case_sensitive),
+                ("attribute", attribute),
+            ] {
+                if let Some(v) = kwargs.get::<Option<Value>>(name)?.or(pos) {
+                    opts.push((name.to_string(), v));
+                }
+            }
+            kwargs.assert_all_used()?;
+            let kw: Kwargs = opts.into_iter().collect();
+            state.apply_filter("__mj_sort", &[value, Value::from(kw)])
+        },
+    );
+    // jinja2 `items` is a generator: undefined gives nothing, a mapping its
+    // pairs, anything else raises when consumed.
+    env.add_filter("items", |value: &Value| -> Result<Value, Error> {
+        if value.is_undefined() {
+            return Ok(Generator::make(Vec::new()));
+        }
+        if value.kind() != ValueKind::Map {
+            return Ok(Generator::broken());
+        }
+        let mut pairs = Vec::new();
+        for k in value.try_iter()? {
+            let v = value.get_item(&k)?;
+            pairs.push(Value::from(minijinja::value::Tuple::from(vec![k, v])));
+        }
+        Ok(Generator::make(pairs))
+    });
     guarded!(env, "reverse", filters::reverse);
     guarded!(env, "sum", filters::sum);
     guarded!(env, "min", filters::min);

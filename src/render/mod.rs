@@ -93,6 +93,7 @@ mod env;
 mod filters;
 mod generation;
 mod generator;
+mod joiner;
 mod limits;
 mod methods;
 mod numfilters;

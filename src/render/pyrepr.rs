@@ -112,7 +112,8 @@ fn is_printable(c: char) -> bool {
 
 fn write_repr(out: &mut String, v: &Value) {
     match v.kind() {
-        ValueKind::Undefined => {}
+        // repr(jinja2.Undefined()); printed on its own it is "" (write_str).
+        ValueKind::Undefined => out.push_str("Undefined"),
         ValueKind::None => out.push_str("None"),
         ValueKind::Bool => out.push_str(if v.is_true() { "True" } else { "False" }),
         ValueKind::Number => {

@@ -162,3 +162,18 @@ fn dict_is_pythons_builtin() {
     );
     assert!(render("{{ dict([1]) }}", &input(json!([]))).is_err());
 }
+
+#[test]
+fn sort_items_joiner_and_undefined_in_lists() {
+    let inp = input(json!([]));
+    let out = render(
+        r#"{{ [1, 3, 2]|sort(true) }}{{ ['b', 'A', 'c']|sort(false, true) }}|{{ {'a': 1}|items|list }}|{% set j = joiner('-') %}{% for x in 'ab' %}{{ j() }}{{ x }}{% endfor %}|{{ [nope, 1] }}"#,
+        &inp,
+    );
+    assert_eq!(
+        out.ok().as_deref(),
+        Some("[3, 2, 1]['A', 'b', 'c']|[('a', 1)]|a-b|[Undefined, 1]")
+    );
+    // `items` of a non-mapping is a generator that raises once consumed.
+    assert!(render("{{ none|items|list }}", &inp).is_err());
+}
