@@ -53,7 +53,8 @@ fn conformance_with_transformers() {
         );
         return;
     };
-    let mut compiled: HashMap<String, Option<Compiled>> = HashMap::new();
+    // Per template: the compiled engine, and whether it has generation tags.
+    let mut compiled: HashMap<String, (Option<Compiled>, bool)> = HashMap::new();
     let mut total = 0usize;
     let mut matched = 0usize;
     let mut failures: Vec<String> = Vec::new();
@@ -67,9 +68,9 @@ fn conformance_with_transformers() {
             .as_str()
             .expect("template path")
             .to_string();
-        let engine = compiled.entry(tpath.clone()).or_insert_with(|| {
+        let (engine, has_generation) = compiled.entry(tpath.clone()).or_insert_with(|| {
             let src = std::fs::read_to_string(dir.join(&tpath)).expect("template readable");
-            compile(&src).ok()
+            (compile(&src).ok(), src.contains("endgeneration"))
         });
         let vars: Map<String, Value> = case["vars"].as_object().cloned().unwrap_or_default();
         let input = RenderInput {
@@ -86,6 +87,26 @@ fn conformance_with_transformers() {
                 .render(&input)
                 .map_err(|e| format!("{} (line {:?})", e.message, e.line)),
         };
+        // Recording `{% generation %}` spans must not change the text, and
+        // the spans must lie inside it.
+        if let (Some(c), Ok(text)) = (engine.as_ref(), &got) {
+            if *has_generation {
+                let (marked, spans) = c
+                    .render_with_generation_spans(&input)
+                    .unwrap_or_else(|e| panic!("{id}: spans render failed: {}", e.message));
+                assert_eq!(&marked, text, "{id}: recording spans changed the render");
+                assert!(
+                    spans.iter().all(|r| r.start < r.end && r.end <= text.len()),
+                    "{id}: bad spans {spans:?}"
+                );
+                if id.contains("/train_pair") {
+                    assert!(
+                        !spans.is_empty(),
+                        "{id}: no generation span for the assistant turn"
+                    );
+                }
+            }
+        }
         let expected = &case["expected"];
         let want: Result<&str, &str> = if expected["ok"].as_bool() == Some(true) {
             Ok(expected["output"].as_str().unwrap_or_default())
