@@ -9,6 +9,11 @@
 //!   (`safe`, `e`, `escape`, `forceescape` appear), where `Markup + str`
 //!   escapes the plain operand.
 //!
+//! - `obj._name` → `__pyattr__(obj, "_name")`: the sandbox treats
+//!   attributes starting with `_` as unsafe (they read as undefined, and
+//!   using them raises SecurityError); a dict's item of that name is still
+//!   found, as jinja2 falls back to `obj["_name"]`.
+//!
 //! Operand extents are computed from the AST spans (a node's span can start
 //! at its filter name, so the extent is the union over its subtree), then
 //! widened over grouping parentheses that directly enclose the operand.
@@ -24,7 +29,8 @@ pub fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
     let wants_add = ["safe", "escape", "forceescape", "|e", "| e"]
         .iter()
         .any(|w| text.contains(w));
-    if !text.contains('%') && !wants_add {
+    let private_attrs = text.contains("._");
+    if !text.contains('%') && !wants_add && !private_attrs {
         return Vec::new();
     }
     let Ok(tree) = parse(text, "chat_template", syntax.clone()) else {
@@ -212,7 +218,7 @@ impl Walker<'_> {
             Edit {
                 start: ls,
                 end: ls,
-                with: name,
+                with: name.into(),
             },
             2,
             d,
@@ -221,7 +227,7 @@ impl Walker<'_> {
             Edit {
                 start: le,
                 end: rs,
-                with: ", ",
+                with: ", ".into(),
             },
             1,
             d,
@@ -230,15 +236,53 @@ impl Walker<'_> {
             Edit {
                 start: re,
                 end: re,
-                with: ")",
+                with: ")".into(),
             },
             0,
             d,
         ));
     }
 
+    /// `obj._name` → `__pyattr__(obj, "_name")`.
+    fn private_attr(&mut self, obj: &ast::Expr<'_>, name: &str, whole: &ast::Expr<'_>) {
+        let (s, oe) = self.grouped(extent(obj));
+        let end = extent(whole).1;
+        if oe > end
+            || !self
+                .text
+                .get(oe..end)
+                .is_some_and(|t| t.trim_start().starts_with('.'))
+        {
+            return;
+        }
+        let d = self.depth;
+        self.edits.push((
+            Edit {
+                start: s,
+                end: s,
+                with: "__pyattr__(".into(),
+            },
+            2,
+            d,
+        ));
+        self.edits.push((
+            Edit {
+                start: oe,
+                end,
+                with: format!(", \"{name}\")").into(),
+            },
+            1,
+            d,
+        ));
+    }
+
     fn expr(&mut self, e: &ast::Expr<'_>) {
         self.depth += 1;
+        if let ast::Expr::GetAttr(g) = e {
+            if g.name.starts_with('_') {
+                self.private_attr(&g.expr, g.name, e);
+            }
+        }
         if let ast::Expr::BinOp(b) = e {
             match b.op {
                 ast::BinOpKind::Rem if matches!(&b.left, ast::Expr::Const(c) if c.value.as_str().is_some()) => {

@@ -57,6 +57,7 @@ pub fn environment(syntax: SyntaxConfig, fuel: u64) -> Environment<'static> {
     env.add_function("__pyformat__", |f: Value, args: Value| {
         pyops::format(f.as_str().unwrap_or_default(), &args)
     });
+    env.add_function("__pyattr__", private_attr);
     // `{% generation %}` → `{% filter __generation__ %}` (see prepass.rs).
     env.add_filter("__generation__", super::generation::mark);
     env
@@ -166,6 +167,21 @@ fn namespace(args: Rest<ValueOrKwargs>) -> Result<Value, Error> {
     }
     let map = Value::from_pairs(merged);
     minijinja::functions::namespace(Some(ValueOrKwargs::from(map)))
+}
+
+/// `obj._name` in jinja2's sandbox: a dict's item, else undefined (the
+/// attribute is unsafe); an undefined object raises.
+fn private_attr(obj: Value, name: &str) -> Result<Value, Error> {
+    if obj.is_undefined() {
+        return Err(Error::new(
+            ErrorKind::UndefinedError,
+            format!("UndefinedError: undefined value has no attribute '{name}'"),
+        ));
+    }
+    if pytests::is_mapping(&obj) {
+        return Ok(obj.get_item(&Value::from(name)).unwrap_or_default());
+    }
+    Ok(Value::UNDEFINED)
 }
 
 /// Python's `iter()` check for `{% for %}`; several values (`for x in a, b`)

@@ -60,7 +60,7 @@ impl Rewritten {
 pub struct Edit {
     pub start: usize,
     pub end: usize,
-    pub with: &'static str,
+    pub with: std::borrow::Cow<'static, str>,
 }
 
 /// Rewrite `text`. Never fails: anything it cannot lex is left alone for
@@ -89,7 +89,7 @@ fn apply(text: &str, edits: &[Edit]) -> Rewritten {
             continue;
         }
         out.push_str(&text[pos..e.start]);
-        out.push_str(e.with);
+        out.push_str(&e.with);
         shifts.push((e.start, e.with.len() as isize - (e.end - e.start) as isize));
         pos = e.end;
     }
@@ -157,12 +157,12 @@ fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
                         edits.push(Edit {
                             start: first,
                             end: first,
-                            with: "__pyiter__(",
+                            with: "__pyiter__(".into(),
                         });
                         edits.push(Edit {
                             start: last,
                             end: last,
-                            with: ")",
+                            with: ")".into(),
                         });
                     }
                     ForState::Outside
@@ -186,12 +186,12 @@ fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
             Token::Ident("generation") if after_block_start => edits.push(Edit {
                 start,
                 end,
-                with: "filter __generation__ %}{% with",
+                with: "filter __generation__ %}{% with".into(),
             }),
             Token::Ident("endgeneration") if after_block_start => edits.push(Edit {
                 start,
                 end,
-                with: "endwith %}{% endfilter",
+                with: "endwith %}{% endfilter".into(),
             }),
             _ => {}
         }

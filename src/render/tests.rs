@@ -177,3 +177,14 @@ fn sort_items_joiner_and_undefined_in_lists() {
     // `items` of a non-mapping is a generator that raises once consumed.
     assert!(render("{{ none|items|list }}", &inp).is_err());
 }
+
+#[test]
+fn underscore_attributes_are_unsafe_except_dict_items() {
+    let inp = input(json!([]));
+    let out = render(
+        r#"{% set ns = namespace(_x=2) %}[{{ ns._x }}]{{ {"_a": 1}._a }}{{ ({"_a": {"_b": 2}})._a._b }}[{{ "a"._x }}]"#,
+        &inp,
+    );
+    assert_eq!(out.ok().as_deref(), Some("[]12[]"));
+    assert!(render("{% set ns = namespace(_x=2) %}{{ ns._x + 1 }}", &inp).is_err());
+}
