@@ -116,6 +116,8 @@ const NAME: &str = "chat_template";
 pub struct Compiled {
     env: Environment<'static>,
     rewritten: Rewritten,
+    /// The template text itself holds generation marker characters.
+    source_has_markers: bool,
 }
 
 impl fmt::Debug for Compiled {
@@ -142,7 +144,11 @@ pub fn compile(text: &str) -> Result<Compiled, CompileError> {
             line: e.line(),
         });
     }
-    Ok(Compiled { env, rewritten })
+    Ok(Compiled {
+        env,
+        rewritten,
+        source_has_markers: generation::has_markers(text),
+    })
 }
 
 impl Compiled {
@@ -159,12 +165,12 @@ impl Compiled {
         &self,
         input: &RenderInput,
     ) -> Result<(String, Vec<Range<usize>>), RenderError> {
-        let marked = self.render_ctx(input, true)?;
-        if generation::has_markers(&input_text(input)) {
-            // The input itself holds marker characters: spans would be
+        if self.source_has_markers || generation::has_markers(&input_text(input)) {
+            // The template or input holds marker characters: spans would be
             // ambiguous, so render plainly and report none.
             return Ok((self.render(input)?, Vec::new()));
         }
+        let marked = self.render_ctx(input, true)?;
         Ok(generation::extract(&marked))
     }
 
@@ -239,6 +245,9 @@ impl Compiled {
 /// All message text of an input, to look for stray marker characters.
 fn input_text(input: &RenderInput) -> String {
     let mut s = input.messages.to_string();
+    for v in [&input.tools, &input.documents].into_iter().flatten() {
+        s.push_str(&v.to_string());
+    }
     for v in input.vars.values() {
         s.push_str(&v.to_string());
     }

@@ -188,3 +188,15 @@ fn underscore_attributes_are_unsafe_except_dict_items() {
     assert_eq!(out.ok().as_deref(), Some("[]12[]"));
     assert!(render("{% set ns = namespace(_x=2) %}{{ ns._x + 1 }}", &inp).is_err());
 }
+
+#[test]
+fn marker_characters_in_the_input_disable_spans() {
+    let msgs = json!([{"role": "assistant", "content": "a\u{F8F0}b"}]);
+    let src =
+        "{% for m in messages %}{% generation %}{{ m.content }}{% endgeneration %}{% endfor %}";
+    let got = compile(src).map_err(|e| e.message).and_then(|c| {
+        c.render_with_generation_spans(&input(msgs))
+            .map_err(|e| e.message)
+    });
+    assert_eq!(got, Ok(("a\u{F8F0}b".to_string(), vec![])));
+}
