@@ -66,7 +66,11 @@ pub struct Edit {
 /// Rewrite `text`. Never fails: anything it cannot lex is left alone for
 /// the compiler to report.
 pub fn rewrite(text: &str, syntax: &SyntaxConfig) -> Rewritten {
-    let stage1 = apply(text, &edits(text, syntax));
+    let mut first = edits(text, syntax);
+    // For-loop insertions are recorded when the loop header ends, after any
+    // edit inside it: order by position, insertions before replacements.
+    first.sort_by_key(|e| (e.start, e.end > e.start));
+    let stage1 = apply(text, &first);
     let stage2 = apply(
         &stage1.source,
         &super::astpass::edits(&stage1.source, syntax),
@@ -124,6 +128,8 @@ enum ForState {
 fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
     let mut edits = Vec::new();
     let mut after_block_start = false;
+    // Whether the previous token ends an operand (then `+` is binary).
+    let mut after_operand = false;
     let mut state = ForState::Outside;
     for tok in tokenize(text, false, syntax.clone()) {
         let Ok((tok, span)) = tok else { break };
@@ -193,8 +199,31 @@ fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
                 end,
                 with: "endwith %}{% endfilter".into(),
             }),
+            // jinja2 has unary `+`, minijinja does not: `+x` becomes `- -x`
+            // (same precedence; identity on numbers, an error on strings,
+            // as in Python).
+            Token::Plus if !after_operand => edits.push(Edit {
+                start,
+                end,
+                with: "- -".into(),
+            }),
             _ => {}
         }
+        after_operand = match tok {
+            Token::Ident(w) => !matches!(
+                w,
+                "and" | "or" | "not" | "in" | "is" | "if" | "else" | "elif" | "set" | "for"
+            ),
+            Token::Str(_)
+            | Token::String(_)
+            | Token::Int(_)
+            | Token::Int128(_)
+            | Token::Float(_)
+            | Token::ParenClose
+            | Token::BracketClose
+            | Token::BraceClose => true,
+            _ => false,
+        };
         after_block_start = matches!(tok, Token::BlockStart);
     }
     edits
@@ -232,6 +261,15 @@ mod tests {
         assert_eq!(
             r.source,
             "{% for m in __pyiter__(messages[1:]) if m %}{% for k in __pyiter__((a or b)) %}{% endfor %}{% endfor %}"
+        );
+    }
+
+    #[test]
+    fn unary_plus_becomes_double_minus() {
+        let r = rewrite("{{ +a + (+1) }}{% for x in +b %}{% endfor %}", &syntax());
+        assert_eq!(
+            r.source,
+            "{{ - -a + (- -1) }}{% for x in __pyiter__(- -b) %}{% endfor %}"
         );
     }
 
