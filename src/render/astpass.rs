@@ -14,6 +14,10 @@
 //!   using them raises SecurityError); a dict's item of that name is still
 //!   found, as jinja2 falls back to `obj["_name"]`.
 //!
+//! - `a < b` (and `<=`, `>`, `>=`, unchained) → `__pycmp__(a, "<", b)`:
+//!   Python raises TypeError comparing unlike types (`1 < "a"`, `None < 1`,
+//!   a list with a tuple), where minijinja orders any two values.
+//!
 //! Operand extents are computed from the AST spans (a node's span can start
 //! at its filter name, so the extent is the union over its subtree), then
 //! widened over grouping parentheses that directly enclose the operand.
@@ -30,7 +34,8 @@ pub fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
         .iter()
         .any(|w| text.contains(w));
     let private_attrs = text.contains("._");
-    if !text.contains('%') && !wants_add && !private_attrs {
+    let ordering = text.contains('<') || text.contains('>');
+    if !text.contains('%') && !wants_add && !private_attrs && !ordering {
         return Vec::new();
     }
     let Ok(tree) = parse(text, "chat_template", syntax.clone()) else {
@@ -208,6 +213,17 @@ impl Walker<'_> {
     }
 
     fn call(&mut self, name: &'static str, left: &ast::Expr<'_>, right: &ast::Expr<'_>) {
+        self.call_sep(name, ", ", left, right);
+    }
+
+    /// `LEFT op RIGHT` → `name LEFT sep RIGHT)`.
+    fn call_sep(
+        &mut self,
+        name: &'static str,
+        sep: &'static str,
+        left: &ast::Expr<'_>,
+        right: &ast::Expr<'_>,
+    ) {
         let (ls, le) = self.grouped(extent(left));
         let (rs, re) = self.grouped(extent(right));
         if le > rs || ls > le || rs > re {
@@ -227,7 +243,7 @@ impl Walker<'_> {
             Edit {
                 start: le,
                 end: rs,
-                with: ", ".into(),
+                with: sep.into(),
             },
             1,
             d,
@@ -278,6 +294,22 @@ impl Walker<'_> {
 
     fn expr(&mut self, e: &ast::Expr<'_>) {
         self.depth += 1;
+        if let ast::Expr::Compare(c) = e {
+            // Only a single comparison: a chain evaluates its middle operand
+            // once, which a rewrite could not keep.
+            if let [op] = c.ops.as_slice() {
+                let sep = match op.op {
+                    ast::CompareOpKind::Lt => Some(", \"<\", "),
+                    ast::CompareOpKind::Lte => Some(", \"<=\", "),
+                    ast::CompareOpKind::Gt => Some(", \">\", "),
+                    ast::CompareOpKind::Gte => Some(", \">=\", "),
+                    _ => None,
+                };
+                if let Some(sep) = sep {
+                    self.call_sep("__pycmp__(", sep, &c.expr, &op.expr);
+                }
+            }
+        }
         if let ast::Expr::GetAttr(g) = e {
             if g.name.starts_with('_') {
                 self.private_attr(&g.expr, g.name, e);
@@ -289,6 +321,10 @@ impl Walker<'_> {
                     self.call("__pyformat__(", &b.left, &b.right)
                 }
                 ast::BinOpKind::Add if self.wants_add => self.call("__pyadd__(", &b.left, &b.right),
+                ast::BinOpKind::Lt => self.call_sep("__pycmp__(", ", \"<\", ", &b.left, &b.right),
+                ast::BinOpKind::Lte => self.call_sep("__pycmp__(", ", \"<=\", ", &b.left, &b.right),
+                ast::BinOpKind::Gt => self.call_sep("__pycmp__(", ", \">\", ", &b.left, &b.right),
+                ast::BinOpKind::Gte => self.call_sep("__pycmp__(", ", \">=\", ", &b.left, &b.right),
                 _ => {}
             }
         }

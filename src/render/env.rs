@@ -58,6 +58,9 @@ pub fn environment(syntax: SyntaxConfig, fuel: u64) -> Environment<'static> {
         pyops::format(f.as_str().unwrap_or_default(), &args)
     });
     env.add_function("__pyattr__", private_attr);
+    env.add_function("__pycmp__", |a: Value, op: &str, b: Value| {
+        pyops::compare(&a, op, &b)
+    });
     // `{% generation %}` → `{% filter __generation__ %}` (see prepass.rs).
     env.add_filter("__generation__", super::generation::mark);
     env

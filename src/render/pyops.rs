@@ -102,6 +102,70 @@ fn int_of(v: &Value) -> i64 {
     }
 }
 
+/// Python's ordering comparison `a OP b` (OP one of `< <= > >=`): numbers
+/// (and booleans) with numbers, strings with strings, lists with lists and
+/// tuples with tuples (element by element); anything else is a TypeError.
+pub fn compare(a: &Value, op: &str, b: &Value) -> Result<bool, Error> {
+    use std::cmp::Ordering;
+    if a.is_undefined() || b.is_undefined() {
+        return Err(undefined_error());
+    }
+    let unsupported = || {
+        type_error(format!(
+            "'{op}' not supported between instances of '{}' and '{}'",
+            py_type(a),
+            py_type(b)
+        ))
+    };
+    let numeric = |v: &Value| matches!(v.kind(), ValueKind::Number | ValueKind::Bool);
+    let ord: Ordering = if numeric(a) && numeric(b) {
+        // bool is an int subclass in Python.
+        let as_num = |v: &Value| {
+            if v.kind() == ValueKind::Bool {
+                Value::from(i64::from(v.is_true()))
+            } else {
+                v.clone()
+            }
+        };
+        let (a, b) = (as_num(a), as_num(b));
+        let (x, y) = (
+            f64::try_from(a.clone()).unwrap_or(f64::NAN),
+            f64::try_from(b.clone()).unwrap_or(f64::NAN),
+        );
+        if a.is_integer() && b.is_integer() {
+            a.cmp(&b)
+        } else {
+            match x.partial_cmp(&y) {
+                Some(o) => o,
+                // NaN: every ordering comparison is false.
+                None => return Ok(false),
+            }
+        }
+    } else if a.kind() == ValueKind::String && b.kind() == ValueKind::String {
+        a.as_str().cmp(&b.as_str())
+    } else if a.kind() == ValueKind::Seq
+        && b.kind() == ValueKind::Seq
+        && a.is_tuple() == b.is_tuple()
+    {
+        let xs: Vec<Value> = a.try_iter()?.collect();
+        let ys: Vec<Value> = b.try_iter()?.collect();
+        for (x, y) in xs.iter().zip(&ys) {
+            if x != y {
+                return compare(x, op, y);
+            }
+        }
+        xs.len().cmp(&ys.len())
+    } else {
+        return Err(unsupported());
+    };
+    Ok(match op {
+        "<" => ord == Ordering::Less,
+        "<=" => ord != Ordering::Greater,
+        ">" => ord == Ordering::Greater,
+        _ => ord != Ordering::Less,
+    })
+}
+
 /// Python `fmt % args` for a string `fmt`.
 pub fn format(fmt: &str, args: &Value) -> Result<Value, Error> {
     let positional: Vec<Value> = if args.is_tuple() {
@@ -369,6 +433,26 @@ mod tests {
         );
         assert_eq!(render(r#"{{ "%(a)s!" % {"a": 1} }}"#), "1!");
         assert!(render(r#"{{ "%s %s" % ("a",) }}"#).starts_with("ERR"));
+    }
+
+    #[test]
+    fn ordering_comparisons_follow_python() {
+        assert_eq!(
+            render(
+                r#"{{ 1 < 2.5 }}{{ true < 2 }}{{ "a" < "b" }}{{ [1,2] < [1,3] }}{{ (1,) < (2,) }}{{ [1] < [1, 0] }}{{ [1, "a"] < [2, 2] }}{{ 3 >= 3 }}"#
+            ),
+            "TrueTrueTrueTrueTrueTrueTrueTrue"
+        );
+        for bad in [
+            r#"{% set n = 1 %}{{ n < "a" }}"#,
+            "{{ none < 1 }}",
+            "{{ x < 1 }}",
+            "{{ [1] < (1,) }}",
+            "{{ {} < {} }}",
+            r#"{{ [1, "a"] < [1, 2] }}"#,
+        ] {
+            assert!(render(bad).starts_with("ERR"), "{bad} should raise");
+        }
     }
 
     #[test]
