@@ -18,6 +18,10 @@
 //!   Python raises TypeError comparing unlike types (`1 < "a"`, `None < 1`,
 //!   a list with a tuple), where minijinja orders any two values.
 //!
+//! - `a in b` → `__pyin__(a, b)`: Python's `in` (a string needs a string
+//!   on the left, `None` and numbers are not containers, undefined contains
+//!   nothing).
+//!
 //! Operand extents are computed from the AST spans (a node's span can start
 //! at its filter name, so the extent is the union over its subtree), then
 //! widened over grouping parentheses that directly enclose the operand.
@@ -35,7 +39,8 @@ pub fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
         .any(|w| text.contains(w));
     let private_attrs = text.contains("._");
     let ordering = text.contains('<') || text.contains('>');
-    if !text.contains('%') && !wants_add && !private_attrs && !ordering {
+    let membership = text.contains(" in ");
+    if !text.contains('%') && !wants_add && !private_attrs && !ordering && !membership {
         return Vec::new();
     }
     let Ok(tree) = parse(text, "chat_template", syntax.clone()) else {
@@ -224,6 +229,18 @@ impl Walker<'_> {
         left: &ast::Expr<'_>,
         right: &ast::Expr<'_>,
     ) {
+        self.call_wrapped(name, sep, ")", left, right);
+    }
+
+    /// `LEFT op RIGHT` → `open LEFT sep RIGHT close`.
+    fn call_wrapped(
+        &mut self,
+        name: &'static str,
+        sep: &'static str,
+        close: &'static str,
+        left: &ast::Expr<'_>,
+        right: &ast::Expr<'_>,
+    ) {
         let (ls, le) = self.grouped(extent(left));
         let (rs, re) = self.grouped(extent(right));
         if le > rs || ls > le || rs > re {
@@ -252,7 +269,7 @@ impl Walker<'_> {
             Edit {
                 start: re,
                 end: re,
-                with: ")".into(),
+                with: close.into(),
             },
             0,
             d,
@@ -321,6 +338,18 @@ impl Walker<'_> {
                     self.call("__pyformat__(", &b.left, &b.right)
                 }
                 ast::BinOpKind::Add if self.wants_add => self.call("__pyadd__(", &b.left, &b.right),
+                ast::BinOpKind::In => {
+                    // `a not in b` parses to a negated `in` node spanning
+                    // the same operands: keep the `not`.
+                    let (_, le) = self.grouped(extent(&b.left));
+                    let (rs, _) = self.grouped(extent(&b.right));
+                    let between = self.text.get(le..rs).unwrap_or("");
+                    if between.split_whitespace().any(|w| w == "not") {
+                        self.call_wrapped("(not __pyin__(", ", ", "))", &b.left, &b.right)
+                    } else {
+                        self.call("__pyin__(", &b.left, &b.right)
+                    }
+                }
                 ast::BinOpKind::Lt => self.call_sep("__pycmp__(", ", \"<\", ", &b.left, &b.right),
                 ast::BinOpKind::Lte => self.call_sep("__pycmp__(", ", \"<=\", ", &b.left, &b.right),
                 ast::BinOpKind::Gt => self.call_sep("__pycmp__(", ", \">\", ", &b.left, &b.right),

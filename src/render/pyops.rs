@@ -166,6 +166,30 @@ pub fn compare(a: &Value, op: &str, b: &Value) -> Result<bool, Error> {
     })
 }
 
+/// Python's `a in b`.
+pub fn contains(a: &Value, b: &Value) -> Result<bool, Error> {
+    match b.kind() {
+        ValueKind::Undefined => Ok(false),
+        ValueKind::String => match a.as_str() {
+            Some(x) if a.kind() == ValueKind::String => {
+                Ok(b.as_str().unwrap_or_default().contains(x))
+            }
+            _ => Err(type_error(format!(
+                "'in <string>' requires string as left operand, not {}",
+                py_type(a)
+            ))),
+        },
+        ValueKind::Map => Ok(b.try_iter()?.any(|k| &k == a)),
+        ValueKind::Seq | ValueKind::Iterable | ValueKind::Bytes => {
+            Ok(b.try_iter()?.any(|x| &x == a))
+        }
+        _ => Err(type_error(format!(
+            "argument of type '{}' is not iterable",
+            py_type(b)
+        ))),
+    }
+}
+
 /// Python `fmt % args` for a string `fmt`.
 pub fn format(fmt: &str, args: &Value) -> Result<Value, Error> {
     let positional: Vec<Value> = if args.is_tuple() {
@@ -450,6 +474,24 @@ mod tests {
             "{{ [1] < (1,) }}",
             "{{ {} < {} }}",
             r#"{{ [1, "a"] < [1, 2] }}"#,
+        ] {
+            assert!(render(bad).starts_with("ERR"), "{bad} should raise");
+        }
+    }
+
+    #[test]
+    fn membership_follows_python() {
+        assert_eq!(
+            render(
+                r#"{{ "a" in {"a": 1} }}{{ 1 in [1.0] }}{{ "ab" in "cab" }}{{ [1] in [[1]] }}{{ "a" in x }}{{ "z" not in "abc" }}"#
+            ),
+            "TrueTrueTrueTrueFalseTrue"
+        );
+        for bad in [
+            r#"{% set n = 1 %}{{ n in "1" }}"#,
+            r#"{{ none in "abc" }}"#,
+            "{{ 'a' in none }}",
+            "{{ 1 in 5 }}",
         ] {
             assert!(render(bad).starts_with("ERR"), "{bad} should raise");
         }
