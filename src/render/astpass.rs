@@ -22,6 +22,9 @@
 //!   on the left, `None` and numbers are not containers, undefined contains
 //!   nothing).
 //!
+//! - `-x` → `__pyneg__(x)`: Python negates booleans as ints (`-True` is
+//!   `-1`) and raises TypeError on strings.
+//!
 //! Operand extents are computed from the AST spans (a node's span can start
 //! at its filter name, so the extent is the union over its subtree), then
 //! widened over grouping parentheses that directly enclose the operand.
@@ -40,7 +43,9 @@ pub fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
     let private_attrs = text.contains("._");
     let ordering = text.contains('<') || text.contains('>');
     let membership = text.contains(" in ");
-    if !text.contains('%') && !wants_add && !private_attrs && !ordering && !membership {
+    let negation = text.contains('-');
+    if !text.contains('%') && !wants_add && !private_attrs && !ordering && !membership && !negation
+    {
         return Vec::new();
     }
     let Ok(tree) = parse(text, "chat_template", syntax.clone()) else {
@@ -276,6 +281,34 @@ impl Walker<'_> {
         ));
     }
 
+    /// `-x` → `__pyneg__(x)`.
+    fn negation(&mut self, operand: &ast::Expr<'_>, whole: &ast::Expr<'_>) {
+        let start = extent(whole).0;
+        let (os, oe) = self.grouped(extent(operand));
+        if start > os || self.text.get(start..os).map(str::trim) != Some("-") {
+            return;
+        }
+        let d = self.depth;
+        self.edits.push((
+            Edit {
+                start,
+                end: os,
+                with: "__pyneg__(".into(),
+            },
+            1,
+            d,
+        ));
+        self.edits.push((
+            Edit {
+                start: oe,
+                end: oe,
+                with: ")".into(),
+            },
+            0,
+            d,
+        ));
+    }
+
     /// `obj._name` → `__pyattr__(obj, "_name")`.
     fn private_attr(&mut self, obj: &ast::Expr<'_>, name: &str, whole: &ast::Expr<'_>) {
         let (s, oe) = self.grouped(extent(obj));
@@ -325,6 +358,11 @@ impl Walker<'_> {
                 if let Some(sep) = sep {
                     self.call_sep("__pycmp__(", sep, &c.expr, &op.expr);
                 }
+            }
+        }
+        if let ast::Expr::UnaryOp(u) = e {
+            if matches!(u.op, ast::UnaryOpKind::Neg) {
+                self.negation(&u.expr, e);
             }
         }
         if let ast::Expr::GetAttr(g) = e {

@@ -269,7 +269,8 @@ mod tests {
         let r = rewrite("{{ +a + (+1) }}{% for x in +b %}{% endfor %}", &syntax());
         assert_eq!(
             r.source,
-            "{{ - -a + (- -1) }}{% for x in __pyiter__(- -b) %}{% endfor %}"
+            // (the AST pass then turns each `-` into Python's negation)
+            "{{ __pyneg__(__pyneg__(a)) + (__pyneg__(__pyneg__(1))) }}{% for x in __pyiter__(__pyneg__(__pyneg__(b))) %}{% endfor %}"
         );
     }
 

@@ -166,6 +166,23 @@ pub fn compare(a: &Value, op: &str, b: &Value) -> Result<bool, Error> {
     })
 }
 
+/// Python's unary `-x`.
+pub fn negate(v: &Value) -> Result<Value, Error> {
+    match v.kind() {
+        ValueKind::Undefined => Err(undefined_error()),
+        ValueKind::Bool => Ok(Value::from(-i64::from(v.is_true()))),
+        ValueKind::Number if v.is_integer() => match v.as_i64().and_then(i64::checked_neg) {
+            Some(n) => Ok(Value::from(n)),
+            None => Ok(Value::from(-f64::try_from(v.clone()).unwrap_or(f64::NAN))),
+        },
+        ValueKind::Number => Ok(Value::from(-f64::try_from(v.clone()).unwrap_or(f64::NAN))),
+        _ => Err(type_error(format!(
+            "bad operand type for unary -: '{}'",
+            py_type(v)
+        ))),
+    }
+}
+
 /// Python's `a in b`.
 pub fn contains(a: &Value, b: &Value) -> Result<bool, Error> {
     match b.kind() {
@@ -495,6 +512,19 @@ mod tests {
         ] {
             assert!(render(bad).starts_with("ERR"), "{bad} should raise");
         }
+    }
+
+    #[test]
+    fn negation_follows_python() {
+        assert_eq!(
+            render(
+                r#"{% set t = true %}{% set f = 1.5 %}{{ -t }}{{ -f }}{{ -(t) }}{{ - -t }}{{ +t }}{{ -2|abs }}"#
+            ),
+            "-1-1.5-1112"
+        );
+        assert!(render(r#"{% set s = "a" %}{{ -s }}"#).starts_with("ERR"));
+        // The filter applies to the negation: -(messages)|length.
+        assert!(render("{{ -messages|length }}").starts_with("ERR"));
     }
 
     #[test]
