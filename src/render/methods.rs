@@ -69,6 +69,35 @@ fn seq_method(value: &Value, method: &str, args: &[Value]) -> Option<Result<Valu
 fn str_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, Error>> {
     let r = match method {
         "rsplit" => rsplit(s, args),
+        // Python's str.title(): a cased character after an uncased one is
+        // uppercased, every other cased character lowercased ("o'neil" →
+        // "O'Neil", unlike jinja2's `|title` filter).
+        "title" => (|| {
+            let () = from_args(args)?;
+            let mut out = String::with_capacity(s.len());
+            let mut prev_cased = false;
+            for c in s.chars() {
+                let cased = c.is_uppercase() || c.is_lowercase();
+                if cased && !prev_cased {
+                    out.extend(c.to_uppercase());
+                } else if cased {
+                    out.extend(c.to_lowercase());
+                } else {
+                    out.push(c);
+                }
+                prev_cased = cased;
+            }
+            Ok(Value::from(out))
+        })(),
+        // Without arguments, Python strips what str.isspace() accepts.
+        "strip" | "lstrip" | "rstrip" if args.iter().all(Value::is_none) => (|| {
+            let _: (Option<Value>,) = from_args(args)?;
+            Ok(Value::from(match method {
+                "strip" => s.trim_matches(py_isspace),
+                "lstrip" => s.trim_start_matches(py_isspace),
+                _ => s.trim_end_matches(py_isspace),
+            }))
+        })(),
         "partition" | "rpartition" => (|| {
             let (sep,): (&str,) = from_args(args)?;
             if sep.is_empty() {
@@ -178,6 +207,12 @@ fn str_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, Err
     Some(r)
 }
 
+/// Python's `str.isspace()` for one character: Unicode White_Space plus the
+/// ASCII information separators U+001C..U+001F.
+pub fn py_isspace(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
 fn value_error(msg: &str) -> Error {
     Error::new(ErrorKind::InvalidOperation, format!("ValueError: {msg}"))
 }
@@ -250,6 +285,16 @@ mod tests {
                 r#"{{ "abc".partition("b") }}{{ "x".zfill(3) }}{{ "-5".zfill(3) }}{{ "ab".center(6, "*") }}{{ "ab".center(5) }}|{{ "ab".ljust(4) }}|{{ "a.b.c".rsplit(".", 1) }}{{ "a b  c ".rsplit() }}{{ "ab".removeprefix("a") }}{{ "abc".index("c") }}"#
             ),
             "('a', 'b', 'c')00x-05**ab**  ab |ab  |['a.b', 'c']['a', 'b', 'c']b2"
+        );
+    }
+
+    #[test]
+    fn title_and_strip_like_python() {
+        assert_eq!(
+            render(
+                r#"{{ "hello o'neil-x 3rd".title() }}|{{ " \x1c a \x85".strip()|length }}|{{ "xax".strip("x") }}"#
+            ),
+            "Hello O'Neil-X 3Rd|1|a"
         );
     }
 

@@ -1,6 +1,7 @@
 //! jinja2 filters whose arguments or text handling minijinja's versions do
 //! not match: `default`/`d` (the `boolean=` keyword), `indent` (a string
-//! width, `first=`/`blank=` keywords, Python's `splitlines`), `center`.
+//! width, `first=`/`blank=` keywords, Python's `splitlines`), `center`,
+//! `trim` (Python's whitespace).
 
 use minijinja::value::{from_args, Kwargs, Rest, Value, ValueKind, ValueOrKwargs};
 use minijinja::{Environment, Error};
@@ -12,6 +13,7 @@ pub fn install(env: &mut Environment<'static>) {
     env.add_filter("d", default);
     env.add_filter("indent", indent);
     env.add_filter("center", center);
+    env.add_filter("trim", trim);
 }
 
 fn plain(args: Rest<ValueOrKwargs>) -> Vec<Value> {
@@ -120,6 +122,18 @@ fn indent(value: &Value, args: Rest<ValueOrKwargs>) -> Result<String, Error> {
     Ok(out)
 }
 
+/// jinja2 `trim(value, chars=None)`: Python's `str(value).strip(chars)`.
+fn trim(value: &Value, chars: Option<Value>) -> String {
+    let s = py_str(value);
+    match chars.filter(|c| !c.is_none()) {
+        None => s.trim_matches(super::methods::py_isspace).to_string(),
+        Some(c) => {
+            let set: Vec<char> = py_str(&c).chars().collect();
+            s.trim_matches(set.as_slice()).to_string()
+        }
+    }
+}
+
 /// jinja2 `center(value, width=80)`: Python's `str.center`.
 fn center(value: &Value, width: Option<usize>) -> String {
     let s = py_str(value);
@@ -157,6 +171,14 @@ mod tests {
                 r#"{{ "a\nb\n\nc"|indent }}|{{ "a\nb"|indent(first=true) }}|{{ "a\nb"|indent("> ") }}|{{ "a\r\nb\n"|indent(2) }}"#
             ),
             "a\n    b\n\n    c|    a\n    b|a\n> b|a\n  b\n"
+        );
+    }
+
+    #[test]
+    fn trim_strips_python_whitespace_or_given_chars() {
+        assert_eq!(
+            render(r"[{{ ' \x1c a \x85'|trim }}][{{ 'xax'|trim('x') }}][{{ none|trim }}]"),
+            "[a][a][None]"
         );
     }
 
