@@ -43,14 +43,20 @@ fn parse_now(s: &str) -> chrono::NaiveDateTime {
         .unwrap_or_else(|e| panic!("bad `now` {s}: {e}"))
 }
 
+/// Print past libtest's output capture (it captures `print!`/`eprint!`,
+/// not direct writes), so the count shows in every `cargo test` log.
+fn visible(line: &str) {
+    let _ = writeln!(std::io::stderr(), "conformance: {line}");
+}
+
 #[test]
 fn conformance_with_transformers() {
     let dir = shared_dir();
     let Ok(text) = std::fs::read_to_string(dir.join("cases.jsonl")) else {
-        println!(
+        visible(&format!(
             "SKIPPED: {} is absent; conformance cases not run",
             dir.display()
-        );
+        ));
         return;
     };
     // Per template: the compiled engine, and whether it has generation tags.
@@ -152,7 +158,7 @@ fn conformance_with_transformers() {
             writeln!(f, "{rec}").expect("dump write");
         }
     }
-    println!("{matched}/{total} cases match transformers");
+    visible(&format!("{matched}/{total} cases match transformers"));
     assert!(
         failures.is_empty(),
         "{} of {total} cases differ from transformers; first ones:\n{}",
