@@ -40,7 +40,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let Some(r) = Rule::from_id(&rule) else {
                 bail!("unknown rule `{rule}` (see `chat-template-lint rules`)");
             };
-            print!("{}", r.explain());
+            write!(std::io::stdout().lock(), "{}", r.explain())?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -137,12 +137,27 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             .map(PathBuf::from),
     };
     let mut out = std::io::stdout().lock();
-    emit_all(&report, &sinks, &mut out)?;
-    out.flush()?;
+    let written = emit_all(&report, &sinks, &mut out).and_then(|()| Ok(out.flush()?));
+    // A reader that stops early (`| head`) does not change the verdict.
+    if let Err(err) = written {
+        if !stdout_closed(&err) {
+            return Err(err);
+        }
+    }
     Ok(if report.failed() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// Whether `err` is a write to a stdout whose reader has gone (`| head`):
+/// not a failure of the tool, so nothing is printed about it.
+pub fn stdout_closed(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
 

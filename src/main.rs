@@ -13,6 +13,8 @@ fn main() -> ExitCode {
     };
     match chat_template_lint::commands::run(cli) {
         Ok(code) => code,
+        // The reader of stdout went away (`| head`): nothing left to say.
+        Err(err) if chat_template_lint::commands::stdout_closed(&err) => ExitCode::SUCCESS,
         Err(err) => {
             chat_template_lint::report::print_failure(&err);
             ExitCode::from(2)

@@ -271,3 +271,53 @@ fn render_shows_the_prompt_the_fine_tune_lost() {
         "{tuned:?}"
     );
 }
+
+/// Run the binary with its stdout read end closed at once, as `| head` does
+/// once it has enough: the tool stops quietly and keeps its verdict.
+fn run_with_closed_stdout(args: &[&str], dir: &Path) -> Output {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chat-template-lint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GITHUB_ACTIONS")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("the binary ends")
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error_and_keeps_the_verdict() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    // Far more output than a pipe buffers (64 KiB), so a write must fail.
+    for i in 0..400 {
+        let folder = dir.path().join(format!("model-{i:03}"));
+        std::fs::create_dir(&folder).expect("mkdir");
+        std::fs::write(folder.join("tokenizer_config.json"), "{\"chat_template\": ")
+            .expect("write");
+    }
+    let o = run_with_closed_stdout(&["check", "."], dir.path());
+    assert_eq!(o.status.code(), Some(1), "findings still fail the run");
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    let template = dir.path().join("big.jinja");
+    std::fs::write(
+        &template,
+        "{% for i in range(20000) %}0123456789{% endfor %}",
+    )
+    .expect("write");
+    let o = run_with_closed_stdout(&["render", "big.jinja"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
