@@ -76,6 +76,10 @@ pub struct CheckArgs {
     /// Never colour the output.
     #[arg(long)]
     pub no_color: bool,
+    /// Also list what each template supports (system, tools, reasoning, …):
+    /// a line per template in text, a `capabilities` entry per template in JSON.
+    #[arg(long)]
+    pub capabilities: bool,
 }
 
 /// Options that shape the render environment (shared by `check` and `render`).

@@ -135,6 +135,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         step_outputs: std::env::var_os("GITHUB_OUTPUT")
             .filter(|v| actions && !v.is_empty())
             .map(PathBuf::from),
+        capabilities: args.capabilities,
     };
     let mut out = std::io::stdout().lock();
     let written = emit_all(&report, &sinks, &mut out).and_then(|()| Ok(out.flush()?));

@@ -321,3 +321,56 @@ fn a_closed_stdout_is_not_an_error_and_keeps_the_verdict() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn capabilities_are_listed_on_request_only() {
+    // Without the flag a clean folder stays `[]`: scripts count findings.
+    let (code, items) = json(&["examples/base-model"]);
+    assert_eq!((code, items.len()), (0, 0), "{items:?}");
+
+    let (code, items) = json(&["--capabilities", "examples/named-templates"]);
+    assert_eq!(code, 0);
+    let by_name = |name: &str| {
+        items
+            .iter()
+            .find(|e| e["template"] == name)
+            .unwrap_or_else(|| panic!("no entry for `{name}` in {items:?}"))
+    };
+    for name in ["default", "tool_use"] {
+        let e = by_name(name);
+        assert_eq!(e["rule"], "capabilities");
+        assert_eq!(e["severity"], "info");
+        assert_eq!(e["path"], "examples/named-templates/tokenizer_config.json");
+        assert!(e["line"].as_u64().is_some_and(|l| l > 1), "{e}");
+    }
+    let ids = |name: &str| -> Vec<String> {
+        by_name(name)["capabilities"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        ids("tool_use").iter().any(|c| c == "tools"),
+        "{:?}",
+        ids("tool_use")
+    );
+    assert!(
+        !ids("default").iter().any(|c| c == "tools"),
+        "{:?}",
+        ids("default")
+    );
+    assert!(by_name("default")["message"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("supports system") && m.contains("lacks tools")));
+
+    let o = run(&["check", "--capabilities", "examples/named-templates"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("examples/named-templates/tokenizer_config.json:92 (template `tool_use`): supports system, tools"),
+        "{out}"
+    );
+}

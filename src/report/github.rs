@@ -140,7 +140,7 @@ pub(super) fn write(report: &Report, sinks: &Sinks, out: &mut Out<'_>) -> Result
     }
     // The readable report, folded; guarded line by line by `Out`.
     out.command("::group::chat-template-lint report")?;
-    text::write(report, false, out)?;
+    text::write(report, false, sinks.capabilities, out)?;
     out.flush()?;
     out.command("::endgroup::")?;
     Ok(())

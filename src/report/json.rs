@@ -2,6 +2,11 @@
 //! `{"rule", "severity", "path", "line", "column", "message", "template"}`
 //! (issue 2 §4; `line`/`column` are 1-based, null for file-level findings).
 //!
+//! With `--capabilities` the array also holds, after the findings, one entry
+//! per template in the same shape with `"rule": "capabilities"`, severity
+//! `info`, and a `"capabilities"` array of ids (see `crate::capabilities`).
+//! It is opt-in so that a clean run stays `[]` for scripts that count entries.
+//!
 //! Under GitHub Actions the JSON text is made command-safe without changing
 //! its value: hidden characters and the `[` of `##[` are written as `\uXXXX`
 //! escapes, which any JSON parser reads back as the same string.
@@ -13,6 +18,7 @@ use serde_json::{json, Value};
 
 use super::guard::is_hidden;
 use super::position;
+use crate::capabilities::Capability;
 use crate::resolve::Report;
 
 /// The findings as JSON values (shared with tests).
@@ -37,8 +43,49 @@ pub fn findings(report: &Report) -> Value {
     )
 }
 
-pub(super) fn write(report: &Report, guard: bool, out: &mut dyn Write) -> Result<()> {
-    let text = serde_json::to_string_pretty(&findings(report))?;
+/// One `info` entry per template that compiled: what it supports and lacks.
+pub fn capabilities(report: &Report) -> Vec<Value> {
+    let mut entries = Vec::new();
+    for t in report.models.iter().flat_map(|m| &m.templates) {
+        if t.capabilities.is_empty() {
+            continue;
+        }
+        let lacks: Vec<&str> = Capability::ALL
+            .iter()
+            .map(|c| c.id())
+            .filter(|id| !t.capabilities.iter().any(|have| have == id))
+            .collect();
+        let mut message = format!("supports {}", t.capabilities.join(", "));
+        if !lacks.is_empty() {
+            message.push_str(&format!("; lacks {}", lacks.join(", ")));
+        }
+        entries.push(json!({
+            "rule": "capabilities",
+            "severity": "info",
+            "path": t.path,
+            "line": t.line,
+            "column": null,
+            "message": message,
+            "template": t.name,
+            "capabilities": t.capabilities,
+        }));
+    }
+    entries
+}
+
+pub(super) fn write(
+    report: &Report,
+    with_capabilities: bool,
+    guard: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let mut value = findings(report);
+    if with_capabilities {
+        if let Value::Array(items) = &mut value {
+            items.extend(capabilities(report));
+        }
+    }
+    let text = serde_json::to_string_pretty(&value)?;
     let text = if guard { command_safe(&text) } else { text };
     out.write_all(text.as_bytes())?;
     writeln!(out)?;

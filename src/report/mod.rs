@@ -67,6 +67,9 @@ pub struct Sinks {
     pub step_summary: Option<PathBuf>,
     /// `$GITHUB_OUTPUT` (under Actions): the step gets `errors=N` and `warnings=N`.
     pub step_outputs: Option<PathBuf>,
+    /// `--capabilities`: list what each template supports in the main output
+    /// (`text` and `json`; the step summary always has it).
+    pub capabilities: bool,
 }
 
 impl Sinks {
@@ -80,6 +83,7 @@ impl Sinks {
             sarif: None,
             step_summary: None,
             step_outputs: None,
+            capabilities: false,
         }
     }
 }
@@ -137,8 +141,13 @@ pub fn emit(report: &Report, sinks: &Sinks, out: &mut dyn Write) -> Result<()> {
     let guarded = sinks.actions || sinks.format == Format::Github;
     let mut out = guard::Out::new(out, guarded);
     match sinks.format {
-        Format::Text => text::write(report, sinks.color && !guarded, &mut out)?,
-        Format::Json => json::write(report, guarded, &mut out)?,
+        Format::Text => text::write(
+            report,
+            sinks.color && !guarded,
+            sinks.capabilities,
+            &mut out,
+        )?,
+        Format::Json => json::write(report, sinks.capabilities, guarded, &mut out)?,
         Format::Github => github::write(report, sinks, &mut out)?,
     }
     out.flush()?;

@@ -9,7 +9,12 @@ use super::{location, position};
 use crate::finding::Severity;
 use crate::resolve::Report;
 
-pub(super) fn write(report: &Report, color: bool, out: &mut dyn Write) -> Result<()> {
+pub(super) fn write(
+    report: &Report,
+    color: bool,
+    capabilities: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
     let paint = |code: &str, s: &str| {
         if color {
             format!("\x1b[{code}m{s}\x1b[0m")
@@ -72,7 +77,36 @@ pub(super) fn write(report: &Report, color: bool, out: &mut dyn Write) -> Result
         }
         writeln!(out)?;
     }
+    if capabilities {
+        write_capabilities(report, out)?;
+    }
     writeln!(out, "{}", summary_line(report))?;
+    Ok(())
+}
+
+/// `--capabilities`: `path:line (template `name`): supports …; lacks …`, one line per
+/// template that compiled, then a blank line.
+fn write_capabilities(report: &Report, out: &mut dyn Write) -> Result<()> {
+    let entries = super::json::capabilities(report);
+    for e in &entries {
+        let name = e["template"].as_str().unwrap_or_default();
+        let template = if name == "default" {
+            String::new()
+        } else {
+            format!(" (template `{}`)", sanitize(name))
+        };
+        writeln!(
+            out,
+            "{}:{}{}: {}",
+            sanitize(e["path"].as_str().unwrap_or_default()),
+            e["line"],
+            template,
+            sanitize(e["message"].as_str().unwrap_or_default())
+        )?;
+    }
+    if !entries.is_empty() {
+        writeln!(out)?;
+    }
     Ok(())
 }
 
