@@ -116,6 +116,28 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         },
     };
     let report = run_check(&opts, &settings)?;
+    if report.stats.folders == 0 {
+        // A gate that checked nothing must not pass silently (a wrong path
+        // in a workflow, templates under names the defaults do not match).
+        crate::report::eprint_line(&format!(
+            "chat-template-lint: warning: no chat template found under {}; looked for {}{}",
+            opts.paths
+                .iter()
+                .map(|p| format!("`{}`", p.display()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if opts.discover.include.is_empty() {
+                crate::discover::DEFAULT_INCLUDE.join(", ")
+            } else {
+                opts.discover.include.join(", ")
+            },
+            if opts.discover.include.is_empty() {
+                " (add others with --include GLOB)"
+            } else {
+                ""
+            }
+        ));
+    }
     let format = args.format.unwrap_or(if actions {
         Format::Github
     } else {

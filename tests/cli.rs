@@ -374,3 +374,31 @@ fn capabilities_are_listed_on_request_only() {
         "{out}"
     );
 }
+
+#[test]
+fn checking_nothing_is_said_on_stderr() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(
+        dir.path().join("org__model__tokenizer_config.json"),
+        r#"{"chat_template": "{% for m in messages %}{{ m.content }}{% endfor %}"}"#,
+    )
+    .expect("write");
+    let path = dir.path().to_string_lossy().into_owned();
+    let o = run(&["check", "--no-config", &path]);
+    assert_eq!(o.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("warning: no chat template found under")
+            && err.contains("tokenizer_config.json")
+            && err.contains("--include"),
+        "{err}"
+    );
+    // With the right glob the same folder is checked and the warning is gone.
+    let o = run(&["check", "--no-config", "--include", "*.json", &path]);
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(stdout(&o).contains("checked 1 folder"), "{}", stdout(&o));
+}

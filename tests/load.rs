@@ -780,3 +780,52 @@ fn cli_include_exclude_flags_reach_discovery() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--include `a/[`"));
 }
+
+#[test]
+fn a_loose_template_is_named_by_the_end_of_its_stem() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Iterates `tools` unguarded, as Hermes-2-Pro's tool_use template does:
+    // transformers passes tools=None when there are none, so it fails then.
+    let tool_loop = "{% for tool in tools %}{{ tool | tojson }}{% endfor %}\
+        {% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}\
+        {% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+    for file in ["Hermes-3-tool_use.jinja", "plain.jinja", "gadget_use.jinja"] {
+        std::fs::write(dir.path().join(file), tool_loop).expect("write");
+    }
+    std::fs::write(dir.path().join("c4ai__RAG.jinja"), "{{ documents[0] }}").expect("write");
+    std::fs::write(dir.path().join("drag.jinja"), "hi").expect("write");
+    let name_of = |file: &str| {
+        let m = load(&ModelDir {
+            dir: dir.path().join(file),
+            rel_dir: file.to_string(),
+        });
+        m.templates[0].name.clone()
+    };
+    assert_eq!(name_of("Hermes-3-tool_use.jinja"), "tool_use");
+    assert_eq!(name_of("c4ai__RAG.jinja"), "rag");
+    assert_eq!(name_of("plain.jinja"), "default");
+    assert_eq!(name_of("drag.jinja"), "default");
+    assert_eq!(name_of("gadget_use.jinja"), "default");
+
+    let opts = DiscoverOptions {
+        include: vec!["*.jinja".into()],
+        exclude: vec![],
+    };
+    let r = check(&[dir.path().to_path_buf()], dir.path(), opts);
+    let failing: Vec<(&str, Option<&str>)> = of_rule(&r, Rule::TemplateRender)
+        .iter()
+        .map(|f| (f.path.as_str(), f.help.as_deref()))
+        .collect();
+    // The tool_use one is called with tools, the rag one not on basic probes.
+    let paths: Vec<&str> = failing.iter().map(|(p, _)| *p).collect();
+    assert_eq!(
+        paths,
+        ["gadget_use.jinja", "plain.jinja"],
+        "{:?}",
+        r.findings
+    );
+    assert!(
+        failing[0].1.is_some_and(|h| h.contains("{% if tools %}")),
+        "{failing:?}"
+    );
+}

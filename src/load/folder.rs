@@ -135,7 +135,7 @@ fn load_loose(model: &mut LoadedModel, file: &Path) {
             model,
             file,
             &display,
-            "default",
+            loose_template_name(file),
             Origin::JinjaFile,
         ));
         model.tokenizer = super::tokenizer::read_tokenizer_info(file, None);
@@ -153,6 +153,26 @@ fn load_loose(model: &mut LoadedModel, file: &Path) {
             super::tokenizer::read_tokenizer_info(file, parsed.as_ref().map(|p| &p.1));
     }
     resolve_precedence(model, [found, Vec::new(), Vec::new()]);
+}
+
+/// The name of a loose `.jinja` file's template. transformers names an
+/// additional template by its file stem (`additional_chat_templates/tool_use.jinja`
+/// is `tool_use`); a loose copy keeps that name at the end of its stem
+/// (`Hermes-3-tool_use.jinja`, `c4ai-command-r__rag.jinja`), and is then called
+/// the way that name is (with tools, with documents). Anything else is `default`.
+fn loose_template_name(file: &Path) -> &'static str {
+    let stem = file
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    for name in ["tool_use", "rag"] {
+        if let Some(head) = stem.strip_suffix(name) {
+            if head.is_empty() || head.ends_with(['-', '_', '.']) {
+                return name;
+            }
+        }
+    }
+    "default"
 }
 
 /// `additional_chat_templates/*.jinja` stems, sorted.

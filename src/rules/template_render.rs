@@ -67,6 +67,12 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         RenderErrorKind::LimitExceeded => {
             "look for a loop that never ends or output that grows without bound near this line"
         }
+        // transformers passes `tools=None, documents=None` to every render,
+        // so `tools is defined` is always true there (llama.cpp leaves them
+        // undefined, which hides this bug from templates tested only there).
+        RenderErrorKind::Failed if err.message.contains("'NoneType' object is not iterable") => {
+            "transformers defines `tools` and `documents` as None when a conversation has none: guard the loop with `{% if tools %}` (`is defined` is always true there); a template meant only for tool calls belongs in `additional_chat_templates/tool_use.jinja`"
+        }
         RenderErrorKind::Raised | RenderErrorKind::Failed => {
             "make the template handle this basic conversation; reject unsupported input with `raise_exception('...')`"
         }
