@@ -8,7 +8,7 @@
 //! loss on each assistant turn). So must the conversation rendered through
 //! that turn: otherwise the history is rewritten once later turns follow
 //! (Qwen3 drops earlier reasoning). One finding per template, for the first
-//! turn that breaks; the detail lists every one that does.
+//! turn that breaks; the detail lists the others that do.
 
 use serde_json::Value;
 
@@ -141,9 +141,11 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         (true, Kind::Prompt) => " The difference involves reasoning markup: the prompt and the training render keep different reasoning of earlier turns, as reasoning templates often do on purpose.",
         (true, Kind::History) => " The difference involves reasoning markup: the template strips reasoning from earlier turns, as Qwen3-style templates do on purpose.",
     };
+    // The message has the first break; the detail the others, if any.
     let detail = breaks
         .iter()
-        .map(Break::describe)
+        .skip(1)
+        .map(|b| format!("also: {}", b.describe()))
         .collect::<Vec<_>>()
         .join("\n");
     // Point at the generation prompt's branch: where the served text is made.
@@ -155,12 +157,14 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     )
     .with_template(&t.name)
     .with_probe(first.probe)
-    .with_detail(detail)
     .with_help(if reasoning {
         "if the reasoning handling is intended, ignore `prefix-mismatch` for this template; otherwise render every turn the same way wherever it appears"
     } else {
         "make the generation prompt the exact text that opens an assistant turn in the message loop, and render each turn the same way whatever follows it"
     });
+    if !detail.is_empty() {
+        finding = finding.with_detail(detail);
+    }
     if let Some(range) = at {
         finding = finding.with_span(span_in_file(t, range));
     }
