@@ -20,6 +20,11 @@ pub enum Command {
     /// Find every chat template under PATHS, render it like transformers, and report problems.
     Check(CheckArgs),
     /// Render one template exactly as transformers would and print the prompt.
+    ///
+    /// The prompt is printed as it is, with no added newline. Under GitHub
+    /// Actions (`GITHUB_ACTIONS=true`) a prompt printed to the log is wrapped in
+    /// `::stop-commands::TOKEN` … `::TOKEN::` so template text cannot run
+    /// workflow commands; redirect stdout to a file for the exact bytes there.
     Render(RenderArgs),
     /// List the rules.
     Rules,

@@ -174,6 +174,45 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     })
 }
 
+/// Whether stdout is a regular file (`render … > prompt.txt`), not the
+/// runner's log or a terminal.
+fn stdout_is_file() -> bool {
+    #[cfg(unix)]
+    let handle = {
+        use std::os::fd::AsFd;
+        std::io::stdout().as_fd().try_clone_to_owned()
+    };
+    #[cfg(windows)]
+    let handle = {
+        use std::os::windows::io::AsHandle;
+        std::io::stdout().as_handle().try_clone_to_owned()
+    };
+    #[cfg(any(unix, windows))]
+    return handle
+        .map(std::fs::File::from)
+        .and_then(|f| f.metadata())
+        .is_ok_and(|m| m.is_file());
+    #[cfg(not(any(unix, windows)))]
+    false
+}
+
+/// A `::stop-commands::` token: 128 random bits (std's per-process random
+/// hash keys), in hex, and never a substring of the text it guards.
+fn stop_token(text: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    loop {
+        let mut token = String::from("ctl-");
+        for _ in 0..2 {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write(text.as_bytes());
+            token.push_str(&format!("{:016x}", h.finish()));
+        }
+        if !text.contains(&token) {
+            return token;
+        }
+    }
+}
+
 /// Whether `err` is a write to a stdout whose reader has gone (`| head`):
 /// not a failure of the tool, so nothing is printed about it.
 pub fn stdout_closed(err: &anyhow::Error) -> bool {
@@ -365,7 +404,23 @@ fn render(args: RenderArgs) -> Result<ExitCode> {
     match compiled.render(&input) {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(out.as_bytes())?;
+            if in_github_actions() && !stdout_is_file() {
+                // The prompt is template output: untrusted text going to the
+                // runner's log. Pause command processing around it with a
+                // token the text cannot know; a file gets the exact bytes.
+                let token = stop_token(&out);
+                let newline = if out.ends_with(['\n', '\r']) {
+                    ""
+                } else {
+                    "\n"
+                };
+                write!(
+                    stdout,
+                    "::stop-commands::{token}\n{out}{newline}::{token}::\n"
+                )?;
+            } else {
+                stdout.write_all(out.as_bytes())?;
+            }
             stdout.flush()?;
             Ok(ExitCode::SUCCESS)
         }

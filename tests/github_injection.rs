@@ -253,3 +253,39 @@ fn flag_errors_are_neutralised() {
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stdout).contains("Usage"));
 }
+
+#[test]
+fn a_render_printed_to_the_log_cannot_run_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("chat_template.jinja");
+    // The template even guesses at a resume line.
+    let text = "a\n::error::from-template\n::stop-commands::x\n::x::\n##[group]g\n  ::warning::w";
+    std::fs::write(&t, text).unwrap();
+    let o = bin().arg("render").arg(&t).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    // Without the wrapping the runner would run the template's commands.
+    assert!(!runner_commands(text).is_empty());
+    assert!(runner_commands_with_stops(&stdout).is_empty(), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let token = lines[0]
+        .strip_prefix("::stop-commands::")
+        .expect("a stop line");
+    assert!(token.len() >= 32, "{token}");
+    assert_eq!(lines.last().copied(), Some(format!("::{token}::").as_str()));
+    assert_eq!(lines[1..lines.len() - 1].join("\n"), text);
+    // A second run picks another token.
+    let again = bin().arg("render").arg(&t).output().unwrap();
+    assert!(!String::from_utf8_lossy(&again.stdout).contains(token));
+
+    // Redirected to a file, the prompt is exact even under Actions.
+    let file = dir.path().join("prompt.txt");
+    let o = bin()
+        .arg("render")
+        .arg(&t)
+        .stdout(std::fs::File::create(&file).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+}

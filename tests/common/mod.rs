@@ -167,6 +167,35 @@ pub fn runner_commands(out: &str) -> Vec<Cmd> {
         .collect()
 }
 
+/// Every command the runner would execute in `out`, following
+/// `::stop-commands::TOKEN` as ActionCommandManager does: while stopped, only
+/// a `::TOKEN::` line (case-insensitive) is a command, and it resumes. The
+/// stop and resume lines themselves are not returned.
+pub fn runner_commands_with_stops(out: &str) -> Vec<Cmd> {
+    let mut stopped: Option<String> = None;
+    let mut cmds = Vec::new();
+    for line in runner_lines(out) {
+        if let Some(token) = &stopped {
+            let resume = format!("::{token}::");
+            let visible: String = line.chars().filter(|c| !ignorable(*c)).collect();
+            if visible
+                .trim_start()
+                .to_ascii_lowercase()
+                .starts_with(&resume.to_ascii_lowercase())
+            {
+                stopped = None;
+            }
+            continue;
+        }
+        match parse_line(&line) {
+            Some(cmd) if cmd.name == "stop-commands" => stopped = Some(cmd.data),
+            Some(cmd) => cmds.push(cmd),
+            None => {}
+        }
+    }
+    cmds
+}
+
 /// Hostile text used everywhere: percent signs, colons, commas, line breaks,
 /// command look-alikes, legacy prefixes, hidden characters, XML/Markdown
 /// specials and non-ASCII.
