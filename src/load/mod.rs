@@ -123,7 +123,7 @@ mod folder;
 mod json;
 mod key;
 mod read;
-mod tokenizer;
+pub mod tokenizer;
 
 pub use folder::{load, SPECIAL_TOKEN_KEYS};
 pub use read::MAX_FILE_BYTES;
