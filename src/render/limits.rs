@@ -35,6 +35,20 @@ pub fn count_emitted(state: &mut State, n: usize) -> Result<(), Error> {
     Ok(())
 }
 
+/// Fail when one operation (a padding width, an indentation) would build a
+/// string of `n` bytes, more than a whole render may print. Python would
+/// build it (or run out of memory); here it is reported as past the bounds,
+/// never clamped into a different result and never allocated.
+pub fn check_built(n: usize) -> Result<(), Error> {
+    if n > MAX_EMITTED {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            OUTPUT_LIMIT_MESSAGE,
+        ));
+    }
+    Ok(())
+}
+
 /// An `io::Write` into a `Vec` that refuses to grow past `cap` bytes.
 pub struct CappedWriter {
     pub buf: Vec<u8>,

@@ -131,6 +131,7 @@ fn str_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, Err
             if n >= width {
                 return Ok(Value::from(s));
             }
+            super::limits::check_built(width - n)?;
             let pad = "0".repeat(width - n);
             Ok(Value::from(match s.chars().next() {
                 Some(c @ ('+' | '-')) => format!("{c}{pad}{}", &s[1..]),
@@ -161,6 +162,7 @@ fn str_method(s: &str, method: &str, args: &[Value]) -> Option<Result<Value, Err
                     (left, total - left)
                 }
             };
+            super::limits::check_built(total.saturating_mul(f.len_utf8()))?;
             let f = f.to_string();
             Ok(Value::from(format!(
                 "{}{s}{}",

@@ -61,7 +61,9 @@ pub fn tojson(
         Some(v) if v.is_none() => None,
         Some(v) if v.kind() == ValueKind::String => Some(v.as_str().unwrap_or_default().into()),
         Some(v) if v.is_integer() => {
-            Some(" ".repeat(v.as_i64().unwrap_or(0).clamp(0, 1024) as usize))
+            let width = usize::try_from(v.as_i64().unwrap_or(0)).unwrap_or(0);
+            super::limits::check_built(width)?;
+            Some(" ".repeat(width))
         }
         Some(v) => {
             return Err(type_error(format!(
@@ -113,13 +115,15 @@ fn not_serializable(v: &Value) -> Error {
     type_error(format!("Object of type {name} is not JSON serializable"))
 }
 
-fn newline(out: &mut String, opts: &Opts, depth: usize) {
+fn newline(out: &mut String, opts: &Opts, depth: usize) -> Result<(), Error> {
     if let Some(ind) = &opts.indent {
+        super::limits::check_built(out.len() + 1 + ind.len().saturating_mul(depth))?;
         out.push('\n');
         for _ in 0..depth {
             out.push_str(ind);
         }
     }
+    Ok(())
 }
 
 fn dump(out: &mut String, v: &Value, opts: &Opts, depth: usize) -> Result<(), Error> {
@@ -145,10 +149,10 @@ fn dump(out: &mut String, v: &Value, opts: &Opts, depth: usize) -> Result<(), Er
                 if i > 0 {
                     out.push_str(&opts.item_sep);
                 }
-                newline(out, opts, depth + 1);
+                newline(out, opts, depth + 1)?;
                 dump(out, item, opts, depth + 1)?;
             }
-            newline(out, opts, depth);
+            newline(out, opts, depth)?;
             out.push(']');
         }
         ValueKind::Map
@@ -169,7 +173,7 @@ fn dump(out: &mut String, v: &Value, opts: &Opts, depth: usize) -> Result<(), Er
                 if i > 0 {
                     out.push_str(&opts.item_sep);
                 }
-                newline(out, opts, depth + 1);
+                newline(out, opts, depth + 1)?;
                 match key.kind() {
                     ValueKind::String => {
                         string(out, key.as_str().unwrap_or_default(), opts.ensure_ascii)
@@ -195,7 +199,7 @@ fn dump(out: &mut String, v: &Value, opts: &Opts, depth: usize) -> Result<(), Er
                 out.push_str(&opts.key_sep);
                 dump(out, &v.get_item(key)?, opts, depth + 1)?;
             }
-            newline(out, opts, depth);
+            newline(out, opts, depth)?;
             out.push('}');
         }
         _ => return Err(not_serializable(v)),

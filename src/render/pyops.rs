@@ -275,7 +275,8 @@ pub fn format(fmt: &str, args: &Value) -> Result<Value, Error> {
             }
         };
         let body = convert(conv, &arg, &flags, precision)?;
-        let width: usize = width.parse().unwrap_or(0).min(10_000);
+        let width: usize = width.parse().unwrap_or(0);
+        super::limits::check_built(width)?;
         let n = body.chars().count();
         if n >= width {
             out.push_str(&body);

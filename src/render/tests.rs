@@ -122,6 +122,31 @@ fn run_time_and_string_growth_are_bounded_by_fuel() {
 }
 
 #[test]
+fn huge_widths_are_past_the_bounds_not_allocated_or_clamped() {
+    // Each would build a string of ~100 GB in Python; before this bound the
+    // string methods aborted the process on the allocation.
+    for src in [
+        r#"{{ "a".ljust(100000000000) }}"#,
+        r#"{{ "a".rjust(100000000000, "é") }}"#,
+        r#"{{ "a".center(100000000000) }}"#,
+        r#"{{ "a".zfill(100000000000) }}"#,
+        r#"{{ "a" | center(100000000000) }}"#,
+        r#"{{ "a\nb" | indent(100000000000) }}"#,
+        r#"{{ "%0100000000000d" % 5 }}"#,
+        r#"{{ [[[1]]] | tojson(indent=100000000000) }}"#,
+    ] {
+        let err = render(src, &input(json!([]))).err().map(|e| e.kind);
+        assert_eq!(err, Some(RenderErrorKind::LimitExceeded), "{src}");
+    }
+    // Widths past the old silent clamps render as Python renders them.
+    let out = render(
+        r#"{{ "ab" | center(100002) | length }} {{ ("%20000d" % 1) | length }} {{ "a\nb" | indent(10001) | length }} {{ [1] | tojson(indent=2000) | length }}"#,
+        &input(json!([])),
+    );
+    assert_eq!(out.ok().as_deref(), Some("100002 20000 10004 2005"));
+}
+
+#[test]
 fn recursion_depth_is_bounded() {
     let src = "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}";
     let err = render(src, &input(json!([]))).err().map(|e| e.kind);

@@ -97,11 +97,16 @@ fn indent(value: &Value, args: Rest<ValueOrKwargs>) -> Result<String, Error> {
     let pad = match &width {
         None => "    ".to_string(),
         Some(w) if w.kind() == ValueKind::String => py_str(w),
-        Some(w) => " ".repeat(w.as_i64().unwrap_or(0).clamp(0, 10_000) as usize),
+        Some(w) => {
+            let w = usize::try_from(w.as_i64().unwrap_or(0)).unwrap_or(0);
+            super::limits::check_built(w)?;
+            " ".repeat(w)
+        }
     };
     // jinja2 appends "\n" before splitting (so a trailing newline is dropped).
     let s = py_str(value) + "\n";
     let lines = splitlines(&s);
+    super::limits::check_built(pad.len().saturating_mul(lines.len() + 1))?;
     let mut out = String::new();
     if blank {
         out = lines.join(&format!("\n{pad}"));
@@ -135,17 +140,22 @@ fn trim(value: &Value, chars: Option<Value>) -> String {
 }
 
 /// jinja2 `center(value, width=80)`: Python's `str.center`.
-fn center(value: &Value, width: Option<usize>) -> String {
+fn center(value: &Value, width: Option<usize>) -> Result<String, Error> {
     let s = py_str(value);
-    let width = width.unwrap_or(80).min(100_000);
+    let width = width.unwrap_or(80);
     let n = s.chars().count();
     if n >= width {
-        return s;
+        return Ok(s);
     }
     let total = width - n;
+    super::limits::check_built(total)?;
     // CPython: left = total / 2 + (total & width & 1).
     let left = total / 2 + (total & width & 1);
-    format!("{}{s}{}", " ".repeat(left), " ".repeat(total - left))
+    Ok(format!(
+        "{}{s}{}",
+        " ".repeat(left),
+        " ".repeat(total - left)
+    ))
 }
 
 #[cfg(test)]
