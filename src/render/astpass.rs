@@ -22,6 +22,10 @@
 //!   on the left, `None` and numbers are not containers, undefined contains
 //!   nothing).
 //!
+//! - `[…] * n` → `__pyrepeat__([…], n)`: Python makes a list; minijinja a
+//!   lazy iterable that `tojson` and `is sequence` do not take for a list.
+//!   Only a list-literal left side is rewritten: that is the idiom.
+//!
 //! - `-x` → `__pyneg__(x)`: Python negates booleans as ints (`-True` is
 //!   `-1`) and raises TypeError on strings.
 //!
@@ -44,7 +48,14 @@ pub fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
     let ordering = text.contains('<') || text.contains('>');
     let membership = text.contains(" in ");
     let negation = text.contains('-');
-    if !text.contains('%') && !wants_add && !private_attrs && !ordering && !membership && !negation
+    let repeat = text.contains('*');
+    if !text.contains('%')
+        && !wants_add
+        && !private_attrs
+        && !ordering
+        && !membership
+        && !negation
+        && !repeat
     {
         return Vec::new();
     }
@@ -376,6 +387,9 @@ impl Walker<'_> {
                     self.call("__pyformat__(", &b.left, &b.right)
                 }
                 ast::BinOpKind::Add if self.wants_add => self.call("__pyadd__(", &b.left, &b.right),
+                ast::BinOpKind::Mul if matches!(&b.left, ast::Expr::List(_)) => {
+                    self.call("__pyrepeat__(", &b.left, &b.right)
+                }
                 ast::BinOpKind::In => {
                     // `a not in b` parses to a negated `in` node spanning
                     // the same operands: keep the `not`.

@@ -6,6 +6,8 @@
 //!   Undefined has `__iter__`).
 //! - `map`, `select`, `reject`, `selectattr`, `rejectattr`, `unique` return
 //!   one-shot generators (see `generator.rs`).
+//! - `sum` is Python's `sum()`: a string `start` raises TypeError, and lists
+//!   add up without building a new list per item.
 //! - `length`/`count` is Python's `len()`; `string` and `join` use Python's
 //!   `str()`; `tojson` is `json.dumps` (see `pyjson.rs`); `escape`/`e` is
 //!   markupsafe's escaping (`&#34;` and `&#39;` for quotes).
@@ -191,7 +193,7 @@ pub fn install(env: &mut Environment<'static>) {
         Ok(Generator::make(pairs))
     });
     guarded!(env, "reverse", filters::reverse);
-    guarded!(env, "sum", filters::sum);
+    env.add_filter("sum", sum);
     guarded!(env, "min", filters::min);
     guarded!(env, "max", filters::max);
     guarded!(env, "batch", filters::batch);
@@ -203,6 +205,57 @@ pub fn install(env: &mut Environment<'static>) {
     generator!(env, "selectattr", filters::selectattr, true);
     generator!(env, "rejectattr", filters::rejectattr, true);
     generator!(env, "unique", filters::unique, false);
+}
+
+/// jinja2 `sum(iterable, attribute=None, start=0)`: Python's `sum(iterable,
+/// start)`. A string start raises as Python's does (minijinja concatenates,
+/// and a long list of long strings would take quadratic time and memory);
+/// a list start extends one list, bounded like every built value.
+fn sum(
+    state: &State,
+    values: Value,
+    attribute: Option<String>,
+    start: Option<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    check_iterable(&values)?;
+    let start = match start {
+        Some(s) => Some(s),
+        None => kwargs.get::<Option<Value>>("start")?,
+    };
+    let attribute = match attribute {
+        Some(a) => Some(a),
+        None => kwargs.get::<Option<String>>("attribute")?,
+    };
+    match start.as_ref().map(Value::kind) {
+        Some(ValueKind::String) => {
+            return Err(type_error(
+                "sum() can't sum strings [use ''.join(seq) instead]",
+            ))
+        }
+        Some(ValueKind::Seq)
+            if attribute.is_none() && !start.as_ref().is_some_and(Value::is_tuple) =>
+        {
+            kwargs.assert_all_used()?;
+            let mut out: Vec<Value> = start
+                .iter()
+                .flat_map(|s| s.try_iter().into_iter().flatten())
+                .collect();
+            for item in values.try_iter()? {
+                if item.kind() != ValueKind::Seq || item.is_tuple() {
+                    return Err(type_error(format!(
+                        "can only concatenate list (not \"{}\") to list",
+                        py_type(&item)
+                    )));
+                }
+                out.extend(item.try_iter()?);
+                super::limits::check_built(out.len().saturating_mul(std::mem::size_of::<Value>()))?;
+            }
+            return Ok(Value::from(out));
+        }
+        _ => {}
+    }
+    filters::sum(state, values, attribute.as_deref(), start, kwargs)
 }
 
 /// jinja2 `join(value, d='', attribute=None)`: `d.join(map(str, value))`.
@@ -235,6 +288,7 @@ fn join(
             None => item,
         };
         write_str(&mut out, &item);
+        super::limits::check_built(out.len())?;
     }
     Ok(out)
 }

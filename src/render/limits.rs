@@ -49,6 +49,28 @@ pub fn check_built(n: usize) -> Result<(), Error> {
     Ok(())
 }
 
+thread_local! {
+    /// Set by a builder that stopped at the bound without a way to fail.
+    static PAST_BOUND: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// For builders that cannot return an error (Python's `str()`/`repr()` of a
+/// container): whether a string of `len` bytes is past the bound. If so the
+/// render is marked, and fails as past the bounds when it ends
+/// (`take_past_bound`), so the cut-short value is never taken for a result.
+pub fn past_bound(len: usize) -> bool {
+    let past = len > MAX_EMITTED;
+    if past {
+        PAST_BOUND.with(|p| p.set(true));
+    }
+    past
+}
+
+/// Whether a builder hit the bound since the last call (and reset).
+pub fn take_past_bound() -> bool {
+    PAST_BOUND.with(|p| p.replace(false))
+}
+
 /// An `io::Write` into a `Vec` that refuses to grow past `cap` bytes.
 pub struct CappedWriter {
     pub buf: Vec<u8>,

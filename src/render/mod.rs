@@ -188,10 +188,18 @@ impl Compiled {
             ctx.insert(generation::RECORD.into(), Value::Bool(true));
         }
         let mut sink = limits::CappedWriter::new(MAX_OUTPUT);
+        limits::take_past_bound();
         let result = tmpl.render_captured_to(
             JValue::from(minijinja::value::Serde(Value::Object(ctx))),
             &mut sink,
         );
+        let result = match result {
+            Ok(_) if limits::take_past_bound() => Err(Error::new(
+                ErrorKind::InvalidOperation,
+                limits::OUTPUT_LIMIT_MESSAGE,
+            )),
+            other => other,
+        };
         match result {
             Ok(_) => String::from_utf8(sink.buf).map_err(|_| RenderError {
                 kind: RenderErrorKind::Failed,

@@ -149,6 +149,7 @@ fn dump(out: &mut String, v: &Value, opts: &Opts, depth: usize) -> Result<(), Er
                 if i > 0 {
                     out.push_str(&opts.item_sep);
                 }
+                super::limits::check_built(out.len())?;
                 newline(out, opts, depth + 1)?;
                 dump(out, item, opts, depth + 1)?;
             }
@@ -173,6 +174,7 @@ fn dump(out: &mut String, v: &Value, opts: &Opts, depth: usize) -> Result<(), Er
                 if i > 0 {
                     out.push_str(&opts.item_sep);
                 }
+                super::limits::check_built(out.len())?;
                 newline(out, opts, depth + 1)?;
                 match key.kind() {
                     ValueKind::String => {

@@ -183,6 +183,33 @@ pub fn negate(v: &Value) -> Result<Value, Error> {
     }
 }
 
+/// Python's `list * n` (`[x] * n`): a list of the items repeated `n` times
+/// (none for `n <= 0`); `n` must be an int or a bool.
+pub fn repeat_list(seq: &Value, n: &Value) -> Result<Value, Error> {
+    let times = match n.kind() {
+        ValueKind::Bool => i64::from(n.is_true()),
+        ValueKind::Number if n.is_integer() => n.as_i64().unwrap_or(i64::MAX),
+        _ => {
+            return Err(type_error(format!(
+                "can't multiply sequence by non-int of type '{}'",
+                py_type(n)
+            )))
+        }
+    };
+    let items: Vec<Value> = seq.try_iter()?.collect();
+    let times = usize::try_from(times).unwrap_or(0);
+    if items.is_empty() || times == 0 {
+        return Ok(Value::from(Vec::<Value>::new()));
+    }
+    let len = items.len().saturating_mul(times);
+    super::limits::check_built(len.saturating_mul(std::mem::size_of::<Value>()))?;
+    let mut out = Vec::with_capacity(len);
+    for _ in 0..times {
+        out.extend(items.iter().cloned());
+    }
+    Ok(Value::from(out))
+}
+
 /// Python's `a in b`.
 pub fn contains(a: &Value, b: &Value) -> Result<bool, Error> {
     match b.kind() {

@@ -136,6 +136,9 @@ fn write_repr(out: &mut String, v: &Value) {
             out.push(if tuple { '(' } else { '[' });
             let mut n = 0;
             for (i, item) in v.try_iter().into_iter().flatten().enumerate() {
+                if super::limits::past_bound(out.len()) {
+                    break;
+                }
                 if i > 0 {
                     out.push_str(", ");
                 }
@@ -150,6 +153,9 @@ fn write_repr(out: &mut String, v: &Value) {
         ValueKind::Map if v.as_object().is_some_and(is_plain_map) => {
             out.push('{');
             for (i, key) in v.try_iter().into_iter().flatten().enumerate() {
+                if super::limits::past_bound(out.len()) {
+                    break;
+                }
                 if i > 0 {
                     out.push_str(", ");
                 }
@@ -163,6 +169,9 @@ fn write_repr(out: &mut String, v: &Value) {
             // jinja2's Namespace repr: `<Namespace {'a': 1}>`.
             out.push_str("<Namespace {");
             for (i, key) in v.try_iter().into_iter().flatten().enumerate() {
+                if super::limits::past_bound(out.len()) {
+                    break;
+                }
                 if i > 0 {
                     out.push_str(", ");
                 }

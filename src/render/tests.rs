@@ -147,6 +147,47 @@ fn huge_widths_are_past_the_bounds_not_allocated_or_clamped() {
 }
 
 #[test]
+fn big_containers_are_past_the_bounds_when_printed_or_serialized() {
+    // 10,000 references to one 1 MB string: cheap to hold, 10 GB to print.
+    // Before the bound each of these aborted the process on the allocation.
+    // (One case per builder: repr, join, json. Each writes 64 MB first.)
+    for print in ["{'k': big}", "big | join | length", "big | tojson | length"] {
+        let src =
+            format!("{{% set b = 'a' * 1000000 %}}{{% set big = [b] * 10000 %}}{{{{ {print} }}}}");
+        let err = render(&src, &input(json!([]))).err().map(|e| e.kind);
+        assert_eq!(err, Some(RenderErrorKind::LimitExceeded), "{src}");
+    }
+}
+
+#[test]
+fn list_repetition_and_sum_are_pythons() {
+    // Expected values are what jinja2 3.1.6 prints (or the error it raises).
+    let ok = |src: &str| render(src, &input(json!([]))).ok();
+    assert_eq!(ok("{{ ([1] * 3) | tojson }}").as_deref(), Some("[1, 1, 1]"));
+    assert_eq!(
+        ok("{{ [1, 'a'] * 2 }}{{ [1] * 0 }}{{ [2] * True }}").as_deref(),
+        Some("[1, 'a', 1, 'a'][][2]")
+    );
+    assert_eq!(ok("{{ ([1] * 2) is sequence }}").as_deref(), Some("True"));
+    assert_eq!(ok("{{ [1] * 'a' }}"), None);
+    assert_eq!(
+        ok("{{ [[1], [2]] | sum(start=[]) }}").as_deref(),
+        Some("[1, 2]")
+    );
+    assert_eq!(
+        ok("{{ [1, 2] | sum(start=10) }}|{{ [{'p': 2}, {'p': 3}] | sum(attribute='p') }}")
+            .as_deref(),
+        Some("13|5")
+    );
+    // Python: TypeError: sum() can't sum strings [use ''.join(seq) instead]
+    assert_eq!(ok("{{ ['a', 'b'] | sum(start='') }}"), None);
+    assert_eq!(ok("{{ [[1], 2] | sum(start=[]) }}"), None);
+    let huge = "{% set b = 'a' * 1000 %}{{ ([[b] * 100000] * 100000) | sum(start=[]) | length }}";
+    let err = render(huge, &input(json!([]))).err().map(|e| e.kind);
+    assert_eq!(err, Some(RenderErrorKind::LimitExceeded));
+}
+
+#[test]
 fn recursion_depth_is_bounded() {
     let src = "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}";
     let err = render(src, &input(json!([]))).err().map(|e| e.kind);
