@@ -20,7 +20,7 @@ use crate::probes::{render_probes, Renders};
 use crate::render::compile;
 use crate::resolve::{resolve, CheckedModel, CheckedTemplate, Report, Settings, Stats};
 use crate::rules::{
-    check_lost_templates, check_model, check_template, BaselineTemplate, RuleOptions,
+    check_lost_templates, check_model, check_template, BaselineTemplate, Rule, RuleOptions,
     TemplateContext,
 };
 
@@ -94,9 +94,16 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
         sources,
         stats,
         models,
-        rules: crate::rules::Rule::ALL
+        // What ran: enabled, and given what the rule needs (a baseline,
+        // required capabilities), so JUnit does not list checks never made.
+        rules: Rule::ALL
             .into_iter()
             .filter(|r| settings.enabled(*r))
+            .filter(|r| match r {
+                Rule::TemplateDrift => opts.baseline.is_some(),
+                Rule::CapabilityMissing => !opts.rule_options.require.is_empty(),
+                _ => true,
+            })
             .collect(),
         fail_on: settings.fail_on,
     })

@@ -402,3 +402,50 @@ fn checking_nothing_is_said_on_stderr() {
     );
     assert!(stdout(&o).contains("checked 1 folder"), "{}", stdout(&o));
 }
+
+#[test]
+fn junit_lists_only_the_checks_that_ran() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let junit = dir.path().join("j.xml");
+    let junit_arg = junit.to_string_lossy().into_owned();
+    let names = |args: &[&str]| -> Vec<String> {
+        let o = run(args);
+        assert!(o.status.code().is_some_and(|c| c < 2), "{o:?}");
+        let xml = std::fs::read_to_string(&junit).expect("junit written");
+        xml.match_indices("<testcase name=\"")
+            .map(|(at, m)| {
+                xml[at + m.len()..]
+                    .split('"')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect()
+    };
+    let plain = names(&["check", "--junit", &junit_arg, "examples/base-model"]);
+    assert!(
+        plain.iter().any(|n| n.starts_with("template-render ")),
+        "{plain:?}"
+    );
+    // No baseline, no `require`: drift and capabilities were not checked.
+    assert!(
+        !plain.iter().any(|n| n.starts_with("template-drift ")),
+        "{plain:?}"
+    );
+    assert!(
+        !plain.iter().any(|n| n.starts_with("capability-missing ")),
+        "{plain:?}"
+    );
+    let drift = names(&[
+        "check",
+        "--junit",
+        &junit_arg,
+        "--baseline",
+        "examples/base-model",
+        "examples/base-model",
+    ]);
+    assert!(
+        drift.iter().any(|n| n.starts_with("template-drift ")),
+        "{drift:?}"
+    );
+}
