@@ -5,7 +5,7 @@
 //! names appear in findings ("seen in probe `user-assistant`"), so they are
 //! stable, kebab-case, and describe the conversation. The set covers plain
 //! chat, a system message, tools, tool calls (object and JSON-string
-//! arguments) with results, an image content part, reasoning, several turns
+//! arguments) with results, retrieved documents, an image content part, reasoning, several turns
 //! and non-ASCII text — about 30 renders per template in all.
 
 use std::sync::OnceLock;
@@ -43,6 +43,9 @@ pub const TOOL_RESULT: &str = "Sunny, 22 degrees.";
 pub const TOOL_ANSWER: &str = "It is sunny and 22 degrees there.";
 /// The tool call's id: nine alphanumerics, as Mistral templates require.
 pub const TOOL_CALL_ID: &str = "call12345";
+/// The question of the `documents` probe and the text of its first document.
+pub const DOCUMENTS_QUESTION: &str = "What is the capital of France?";
+pub const DOCUMENT_TEXT: &str = "Paris is the capital of France.";
 /// Reasoning of the two assistant turns of the `reasoning` probe.
 pub const REASONING_TEXT: &str = "The user greets me, so I introduce myself.";
 pub const REASONING_TEXT_2: &str = "Adding two and two gives four.";
@@ -84,6 +87,15 @@ fn tool_conversation(arguments: Value) -> Value {
         }]},
         {"role": "tool", "tool_call_id": TOOL_CALL_ID, "name": TOOL_NAME, "content": TOOL_RESULT},
         assistant(TOOL_ANSWER)
+    ])
+}
+
+/// Retrieved documents as transformers passes them (`documents=[{"title",
+/// "text"}]`), for `rag` templates.
+fn documents() -> Value {
+    json!([
+        {"title": "Paris", "text": DOCUMENT_TEXT},
+        {"title": "Weather", "text": "It is often sunny in Paris in July."}
     ])
 }
 
@@ -143,6 +155,10 @@ pub fn probes() -> &'static [Probe] {
                 Some(tools()),
                 false,
             ),
+            Probe {
+                documents: Some(documents()),
+                ..probe("documents", json!([user(DOCUMENTS_QUESTION)]), None, false)
+            },
             probe(
                 "image",
                 json!([

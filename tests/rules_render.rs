@@ -106,6 +106,38 @@ fn tool_use_templates_are_rendered_with_tools() {
     assert_eq!(found[0].probe.as_deref(), Some("tools"));
 }
 
+#[test]
+fn a_rag_template_is_rendered_with_documents() {
+    // Command R's rag template iterates `documents` unguarded: it fails on
+    // the basic probes (documents=None) and renders with documents.
+    let text =
+        "{% for d in documents %}[{{ loop.index0 }}] {{ d.title }}: {{ d.text }}\n{% endfor %}\
+        {% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}\
+        {% if add_generation_prompt %}assistant:{% endif %}";
+    let as_default = lint_with(text, OffsetMap::identity(), &tokens("x"), None);
+    assert_eq!(
+        of(&as_default, Rule::TemplateRender).len(),
+        1,
+        "{as_default:#?}"
+    );
+    let as_rag = lint_template(
+        named_template("rag", text, OffsetMap::identity()),
+        &tokens("x"),
+        None,
+    );
+    assert!(of(&as_rag, Rule::TemplateRender).is_empty(), "{as_rag:#?}");
+    // A rag template that fails even with documents is reported.
+    let broken = "{% for d in documents %}{{ d.title.x.y }}{% endfor %}";
+    let f = lint_template(
+        named_template("rag", broken, OffsetMap::identity()),
+        &tokens("x"),
+        None,
+    );
+    let found = of(&f, Rule::TemplateRender);
+    assert_eq!(found.len(), 1, "{f:#?}");
+    assert_eq!(found[0].probe.as_deref(), Some("documents"));
+}
+
 /// Runs `f` and fails if it takes longer than `limit` (the rules must bound
 /// hostile templates, not hang on them).
 fn bounded<T>(limit: Duration, f: impl FnOnce() -> T) -> T {

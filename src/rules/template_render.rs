@@ -19,8 +19,8 @@ pub(super) const DOCS: RuleDocs = RuleDocs {
 Renders the basic conversations every chat template must handle — a single user
 message, and a user message followed by an assistant answer — with
 `add_generation_prompt` false and true, and reports the first render that fails (a
-template named `tool_use` is rendered with tool schemas instead; one named `rag` needs
-documents and is not rendered on the basic conversations). Running past the bounds
+template named `tool_use` is rendered with tool schemas instead, one named `rag` with
+retrieved documents). Running past the bounds
 counts on every probe, not only the basic ones. A
 failure the template raises itself with `raise_exception(...)` is a deliberate limit
 and is not reported. A render that runs too long or produces too much output (an
@@ -98,8 +98,8 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
 /// convention: `apply_chat_template(..., chat_template="tool_use", tools=...)`):
 /// a `tool_use` template is held to the `tools` probe (a user message with
 /// tool schemas), not to a conversation without tools (Command R+'s iterates
-/// `tools` and fails on `None` in transformers too). A `rag` template needs
-/// documents, which no probe has, so only its syntax is checked.
+/// `tools` and fails on `None` in transformers too); a `rag` template to the
+/// `documents` probe (a user message with retrieved documents).
 fn counts(name: &str, r: &RenderedProbe) -> bool {
     // Running past the bounds is never a declared limit: a template that
     // hangs on any conversation hangs whoever serves it.
@@ -108,7 +108,7 @@ fn counts(name: &str, r: &RenderedProbe) -> bool {
     }
     match name {
         "tool_use" => r.probe.name == "tools",
-        "rag" => false,
+        "rag" => r.probe.name == "documents",
         _ => r.probe.basic,
     }
 }
