@@ -63,7 +63,11 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
     let mut stats = Stats::default();
     let mut models = Vec::new();
     for r in results {
-        stats.folders += 1;
+        if r.model.loose {
+            stats.files += 1;
+        } else {
+            stats.folders += 1;
+        }
         stats.templates += r.model.templates.len();
         stats.renders += r.renders;
         findings.extend(r.findings);

@@ -116,7 +116,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         },
     };
     let report = run_check(&opts, &settings)?;
-    if report.stats.folders == 0 {
+    if report.stats.folders == 0 && report.stats.files == 0 {
         // A gate that checked nothing must not pass silently (a wrong path
         // in a workflow, templates under names the defaults do not match).
         crate::report::eprint_line(&format!(

@@ -84,7 +84,10 @@ impl PathIgnore {
 /// Counts shown in summaries.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Stats {
+    /// Model folders checked.
     pub folders: usize,
+    /// Loose template files checked on their own (`--include '*.jinja'`).
+    pub files: usize,
     pub templates: usize,
     pub renders: usize,
 }

@@ -400,7 +400,7 @@ fn checking_nothing_is_said_on_stderr() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    assert!(stdout(&o).contains("checked 1 folder"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("checked 1 file,"), "{}", stdout(&o));
 }
 
 #[test]

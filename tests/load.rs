@@ -451,7 +451,10 @@ fn include_globs_make_loose_files_checkable() {
         ]
     );
     let r = check(std::slice::from_ref(&root), &root, opts);
-    assert_eq!((r.stats.folders, r.stats.templates), (2, 2));
+    assert_eq!(
+        (r.stats.folders, r.stats.files, r.stats.templates),
+        (0, 2, 2)
+    );
     assert!(
         of_rule(&r, Rule::ConfigInvalid).is_empty(),
         "{:?}",

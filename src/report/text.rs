@@ -146,10 +146,17 @@ pub fn summary_line(report: &Report) -> String {
     if infos > 0 {
         parts.push(format!("{infos} info"));
     }
+    let checked = match (s.folders, s.files) {
+        (folders, 0) => format!("{folders} folder{}", plural(folders)),
+        (0, files) => format!("{files} file{}", plural(files)),
+        (folders, files) => format!(
+            "{folders} folder{} and {files} file{}",
+            plural(folders),
+            plural(files)
+        ),
+    };
     format!(
-        "checked {} folder{}, {} template{}, {} render{}: {} finding{} ({})",
-        s.folders,
-        plural(s.folders),
+        "checked {checked}, {} template{}, {} render{}: {} finding{} ({})",
         s.templates,
         plural(s.templates),
         s.renders,

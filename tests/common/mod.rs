@@ -247,6 +247,7 @@ pub fn hostile_report() -> Report {
         sources,
         stats: Stats {
             folders: 2,
+            files: 0,
             templates: 3,
             renders: 24,
         },
