@@ -50,6 +50,23 @@ fn render_failure_on_a_basic_probe_is_reported() {
         "{}",
         found[0].message
     );
+    assert!(
+        found[0].message.contains("`m.content.text` is undefined"),
+        "{}",
+        found[0].message
+    );
+    // Where the engine's message does not name the expression, the finding does.
+    // (A `safe` makes `+` Python's Markup-aware add, whose undefined error
+    // is the engine's own and names nothing.)
+    let text = "{% for m in messages %}{{ ('<' + m['from']) | safe }}{% endfor %}";
+    let findings = lint_with(text, OffsetMap::identity(), &tokens("x"), None);
+    let found = of(&findings, Rule::TemplateRender);
+    assert_eq!(found.len(), 1, "{findings:#?}");
+    assert!(
+        found[0].message.contains(" in `'<' + m['from']`"),
+        "{}",
+        found[0].message
+    );
 }
 
 #[test]

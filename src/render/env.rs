@@ -31,6 +31,9 @@ pub fn environment(syntax: SyntaxConfig, fuel: u64) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_syntax(syntax);
     env.set_fuel(Some(fuel));
+    // Errors name the undefined expression (`message['from']` is undefined)
+    // in release builds too; minijinja enables this only in debug builds.
+    env.set_debug(true);
     env.set_recursion_limit(RECURSION_LIMIT);
     env.set_formatter(format_output);
     env.set_unknown_method_callback(methods::unknown_method);

@@ -59,6 +59,16 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         return Vec::new();
     };
     let (range, line) = locate(&t.text, err.range.clone(), err.line);
+    // minijinja's messages often do not name what failed ("undefined
+    // value"); the expression it points at does.
+    let at = t
+        .text
+        .get(range.clone())
+        .filter(|_| !err.message.contains('`'))
+        .map(str::trim)
+        .filter(|s| !s.is_empty() && s.len() <= 80 && !s.contains('\n'))
+        .map(|s| format!(" in `{s}`"))
+        .unwrap_or_default();
     let what = match err.kind {
         RenderErrorKind::LimitExceeded => "runs past the render limits",
         RenderErrorKind::Raised | RenderErrorKind::Failed => "fails",
@@ -81,7 +91,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         Rule::TemplateRender,
         &t.path,
         format!(
-            "template {what} on probe `{}` (add_generation_prompt={}): {} (line {line} of the template)",
+            "template {what} on probe `{}` (add_generation_prompt={}): {}{at} (line {line} of the template)",
             rendered.probe.name,
             if rendered.add_generation_prompt { "True" } else { "False" },
             err.message
