@@ -71,6 +71,54 @@ pub fn take_past_bound() -> bool {
     PAST_BOUND.with(|p| p.replace(false))
 }
 
+/// The largest width or precision a format spec may ask for (Rust's
+/// formatter panics past `u16::MAX`; Python would build the string).
+pub const MAX_FORMAT_NUMBER: usize = u16::MAX as usize;
+
+/// Fail on a format width or precision past `MAX_FORMAT_NUMBER`, as past
+/// the bounds (no real template pads a field to 64 KB).
+pub fn check_format_number(n: usize) -> Result<(), Error> {
+    if n > MAX_FORMAT_NUMBER {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            OUTPUT_LIMIT_MESSAGE,
+        ));
+    }
+    Ok(())
+}
+
+/// `str.format` specs (`{:>20}`, `{0:.3f}`): fail when a number in a spec is
+/// past `MAX_FORMAT_NUMBER`, before the formatter allocates or panics.
+pub fn check_format_specs(template: &str) -> Result<(), Error> {
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '{' {
+            continue;
+        }
+        if chars.peek() == Some(&'{') {
+            chars.next(); // `{{` is a literal brace
+            continue;
+        }
+        // A replacement field: numbers after its `:` are width/precision.
+        let mut in_spec = false;
+        let mut number: usize = 0;
+        for c in chars.by_ref() {
+            match c {
+                '}' => break,
+                ':' => in_spec = true,
+                '0'..='9' if in_spec => {
+                    number = number
+                        .saturating_mul(10)
+                        .saturating_add(c as usize - '0' as usize);
+                    check_format_number(number)?;
+                }
+                _ => number = 0,
+            }
+        }
+    }
+    Ok(())
+}
+
 /// An `io::Write` into a `Vec` that refuses to grow past `cap` bytes.
 pub struct CappedWriter {
     pub buf: Vec<u8>,

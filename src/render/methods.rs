@@ -24,6 +24,9 @@ pub fn unknown_method(
 ) -> Result<Value, Error> {
     match value.kind() {
         ValueKind::String => {
+            if method == "format" {
+                super::limits::check_format_specs(value.as_str().unwrap_or_default())?;
+            }
             if let Some(r) = str_method(value.as_str().unwrap_or_default(), method, args) {
                 return r;
             }

@@ -4,7 +4,7 @@
 //! `wordcount`, `truncate`.
 
 use minijinja::value::{from_args, Kwargs, Rest, Value, ValueKind, ValueOrKwargs};
-use minijinja::{Environment, Error};
+use minijinja::{Environment, Error, ErrorKind};
 
 use super::pyrepr::py_str;
 
@@ -147,6 +147,17 @@ fn round(
         }
     };
     let scale = 10f64.powi(precision);
+    if !(f * scale).is_finite() {
+        // Python's round(x, n) returns x when n is past a float's digits;
+        // jinja2's ceil/floor compute math.ceil(x * 10**n), which overflows.
+        if method == "common" || !f.is_finite() {
+            return Ok(Value::from(f));
+        }
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "OverflowError: cannot convert float infinity to integer",
+        ));
+    }
     let r = match method.as_str() {
         "ceil" => (f * scale).ceil() / scale,
         "floor" => (f * scale).floor() / scale,
@@ -250,6 +261,12 @@ mod tests {
             ),
             "2.04.02.572.03.05"
         );
+        // Python: round(1.5, 400) is 1.5; math.ceil(1.5 * 10**400) overflows.
+        assert_eq!(
+            render(r#"{{ 1.5|round(400) }}{{ 1e300|round(20) }}"#),
+            "1.51e+300"
+        );
+        assert!(render(r#"{{ 1.5|round(400, "ceil") }}"#).starts_with("ERR OverflowError"));
     }
 
     #[test]

@@ -280,7 +280,9 @@ pub fn format(fmt: &str, args: &Value) -> Result<Value, Error> {
                 p.push(d);
                 chars.next();
             }
-            precision = Some(p.parse().unwrap_or(0));
+            let p: usize = p.parse().unwrap_or(usize::MAX);
+            super::limits::check_format_number(p)?;
+            precision = Some(p);
         }
         let Some(conv) = chars.next() else {
             return Err(value_error("incomplete format"));
@@ -302,7 +304,11 @@ pub fn format(fmt: &str, args: &Value) -> Result<Value, Error> {
             }
         };
         let body = convert(conv, &arg, &flags, precision)?;
-        let width: usize = width.parse().unwrap_or(0);
+        let width: usize = if width.is_empty() {
+            0
+        } else {
+            width.parse().unwrap_or(usize::MAX)
+        };
         super::limits::check_built(width)?;
         let n = body.chars().count();
         if n >= width {

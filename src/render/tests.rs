@@ -134,6 +134,10 @@ fn huge_widths_are_past_the_bounds_not_allocated_or_clamped() {
         r#"{{ "a\nb" | indent(100000000000) }}"#,
         r#"{{ "%0100000000000d" % 5 }}"#,
         r#"{{ [[[1]]] | tojson(indent=100000000000) }}"#,
+        // Rust's formatter panics past a precision of 65535.
+        r#"{{ "%.1000000000f" % 1.0 }}"#,
+        r#"{{ "{:>100000000000}".format(1) }}"#,
+        r#"{{ "{:.100000000000f}".format(1.0) }}"#,
     ] {
         let err = render(src, &input(json!([]))).err().map(|e| e.kind);
         assert_eq!(err, Some(RenderErrorKind::LimitExceeded), "{src}");
@@ -144,6 +148,12 @@ fn huge_widths_are_past_the_bounds_not_allocated_or_clamped() {
         &input(json!([])),
     );
     assert_eq!(out.ok().as_deref(), Some("100002 20000 10004 2005"));
+    // Numbers outside a format field are text.
+    let out = render(
+        r#"{{ "Year 100000: {} {{:100000}}".format(1) }}"#,
+        &input(json!([])),
+    );
+    assert_eq!(out.ok().as_deref(), Some("Year 100000: 1 {:100000}"));
 }
 
 #[test]
