@@ -6,6 +6,13 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Panics are caught per template (they become findings); their report
+    // goes through the same guard as every other line under Actions.
+    std::panic::set_hook(Box::new(|info| {
+        chat_template_lint::report::eprint_line(&format!(
+            "chat-template-lint: internal error: {info}"
+        ));
+    }));
     let cli = match chat_template_lint::cli::Cli::try_parse() {
         Ok(cli) => cli,
         // Flag errors echo their arguments: under Actions they are guarded too.

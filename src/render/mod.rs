@@ -128,6 +128,30 @@ impl fmt::Debug for Compiled {
 
 /// Compile `text` the way transformers' environment would parse it.
 pub fn compile(text: &str) -> Result<Compiled, CompileError> {
+    // A panic in the engine (a bug of ours, or of minijinja) on one
+    // untrusted template must not end the run: it becomes this template's error.
+    std::panic::catch_unwind(|| compile_inner(text)).unwrap_or_else(|panic| {
+        Err(CompileError {
+            message: internal_error(panic.as_ref()),
+            range: None,
+            line: None,
+        })
+    })
+}
+
+/// The message for a panic caught while compiling or rendering.
+fn internal_error(panic: &(dyn std::any::Any + Send)) -> String {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    format!(
+        "internal error of chat-template-lint's engine on this template (please report it): {what}"
+    )
+}
+
+fn compile_inner(text: &str) -> Result<Compiled, CompileError> {
     let syntax = env::syntax().map_err(|e| CompileError {
         message: e.to_string(),
         range: None,
@@ -189,10 +213,23 @@ impl Compiled {
         }
         let mut sink = limits::CappedWriter::new(MAX_OUTPUT);
         limits::take_past_bound();
-        let result = tmpl.render_captured_to(
-            JValue::from(minijinja::value::Serde(Value::Object(ctx))),
-            &mut sink,
-        );
+        let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            tmpl.render_captured_to(
+                JValue::from(minijinja::value::Serde(Value::Object(ctx))),
+                &mut sink,
+            )
+        }));
+        let result = match rendered {
+            Ok(result) => result,
+            Err(panic) => {
+                return Err(RenderError {
+                    kind: RenderErrorKind::Failed,
+                    message: internal_error(panic.as_ref()),
+                    range: None,
+                    line: None,
+                })
+            }
+        };
         let result = match result {
             Ok(_) if limits::take_past_bound() => Err(Error::new(
                 ErrorKind::InvalidOperation,

@@ -276,3 +276,29 @@ fn marker_characters_in_the_input_disable_spans() {
     });
     assert_eq!(got, Ok(("a\u{F8F0}b".to_string(), vec![])));
 }
+
+#[test]
+fn a_panic_in_the_engine_is_this_render_s_error_not_the_run_s() {
+    let Ok(mut compiled) = compile("a{{ boom() }}b") else {
+        panic!("compiles");
+    };
+    // Stands in for a bug of the engine reached by one template.
+    compiled
+        .env
+        .add_function("boom", || -> Result<String, minijinja::Error> {
+            panic!("engine bug")
+        });
+    let err = compiled.render(&input(json!([]))).err();
+    let err = err.expect("the panic becomes an error");
+    assert_eq!(err.kind, RenderErrorKind::Failed);
+    assert!(
+        err.message.contains("internal error") && err.message.contains("engine bug"),
+        "{}",
+        err.message
+    );
+    // The next render of another template is unaffected.
+    let ok = compile("ok")
+        .ok()
+        .and_then(|c| c.render(&input(json!([]))).ok());
+    assert_eq!(ok.as_deref(), Some("ok"));
+}
