@@ -22,15 +22,17 @@ const MAX_EMITTED: usize = 8 * MAX_OUTPUT;
 #[derive(Default)]
 struct Emitted(usize);
 
+/// The error of a render that hit a bound (reported as `LimitExceeded`).
+pub fn past_the_bounds() -> Error {
+    Error::new(ErrorKind::InvalidOperation, OUTPUT_LIMIT_MESSAGE)
+}
+
 /// Count `n` printed bytes; fail once the render's budget is spent.
 pub fn count_emitted(state: &mut State, n: usize) -> Result<(), Error> {
     let total = state.get_or_insert_extension(Emitted::default());
     total.0 = total.0.saturating_add(n);
     if total.0 > MAX_EMITTED {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            OUTPUT_LIMIT_MESSAGE,
-        ));
+        return Err(past_the_bounds());
     }
     Ok(())
 }
@@ -41,10 +43,7 @@ pub fn count_emitted(state: &mut State, n: usize) -> Result<(), Error> {
 /// never clamped into a different result and never allocated.
 pub fn check_built(n: usize) -> Result<(), Error> {
     if n > MAX_EMITTED {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            OUTPUT_LIMIT_MESSAGE,
-        ));
+        return Err(past_the_bounds());
     }
     Ok(())
 }
@@ -79,10 +78,7 @@ pub const MAX_FORMAT_NUMBER: usize = u16::MAX as usize;
 /// the bounds (no real template pads a field to 64 KB).
 pub fn check_format_number(n: usize) -> Result<(), Error> {
     if n > MAX_FORMAT_NUMBER {
-        return Err(Error::new(
-            ErrorKind::InvalidOperation,
-            OUTPUT_LIMIT_MESSAGE,
-        ));
+        return Err(past_the_bounds());
     }
     Ok(())
 }

@@ -231,10 +231,7 @@ impl Compiled {
             }
         };
         let result = match result {
-            Ok(_) if limits::take_past_bound() => Err(Error::new(
-                ErrorKind::InvalidOperation,
-                limits::OUTPUT_LIMIT_MESSAGE,
-            )),
+            Ok(_) if limits::take_past_bound() => Err(limits::past_the_bounds()),
             other => other,
         };
         match result {
