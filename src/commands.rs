@@ -119,23 +119,22 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     if report.stats.folders == 0 && report.stats.files == 0 {
         // A gate that checked nothing must not pass silently (a wrong path
         // in a workflow, templates under names the defaults do not match).
+        let (looked_for, hint) = if opts.discover.include.is_empty() {
+            (
+                crate::discover::DEFAULT_INCLUDE.join(", "),
+                " (add others with --include GLOB)",
+            )
+        } else {
+            (opts.discover.include.join(", "), "")
+        };
+        let paths: Vec<String> = opts
+            .paths
+            .iter()
+            .map(|p| format!("`{}`", p.display()))
+            .collect();
         crate::report::eprint_line(&format!(
-            "chat-template-lint: warning: no chat template found under {}; looked for {}{}",
-            opts.paths
-                .iter()
-                .map(|p| format!("`{}`", p.display()))
-                .collect::<Vec<_>>()
-                .join(", "),
-            if opts.discover.include.is_empty() {
-                crate::discover::DEFAULT_INCLUDE.join(", ")
-            } else {
-                opts.discover.include.join(", ")
-            },
-            if opts.discover.include.is_empty() {
-                " (add others with --include GLOB)"
-            } else {
-                ""
-            }
+            "chat-template-lint: warning: no chat template found under {}; looked for {looked_for}{hint}",
+            paths.join(", ")
         ));
     }
     let format = args.format.unwrap_or(if actions {
@@ -196,15 +195,15 @@ fn stdout_is_file() -> bool {
     false
 }
 
-/// A `::stop-commands::` token: 128 random bits (std's per-process random
-/// hash keys), in hex, and never a substring of the text it guards.
+/// A `::stop-commands::` token: 128 random bits (two hashers keyed from
+/// std's per-process random seed), in hex, never a substring of the text it
+/// guards.
 fn stop_token(text: &str) -> String {
     use std::hash::{BuildHasher, Hasher};
     loop {
         let mut token = String::from("ctl-");
         for _ in 0..2 {
-            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-            h.write(text.as_bytes());
+            let h = std::collections::hash_map::RandomState::new().build_hasher();
             token.push_str(&format!("{:016x}", h.finish()));
         }
         if !text.contains(&token) {

@@ -5,8 +5,9 @@
 //! names appear in findings ("seen in probe `user-assistant`"), so they are
 //! stable, kebab-case, and describe the conversation. The set covers plain
 //! chat, a system message, tools, tool calls (object and JSON-string
-//! arguments) with results, retrieved documents, an image content part, reasoning, several turns
-//! and non-ASCII text — about 30 renders per template in all.
+//! arguments) with results, retrieved documents, an image content part,
+//! reasoning, several turns and non-ASCII text — about 33 renders per
+//! template in all.
 
 use std::sync::OnceLock;
 
