@@ -249,7 +249,7 @@ fn sum(
                     )));
                 }
                 out.extend(item.try_iter()?);
-                super::limits::check_built(out.len().saturating_mul(std::mem::size_of::<Value>()))?;
+                super::limits::check_items(out.len())?;
             }
             return Ok(Value::from(out));
         }

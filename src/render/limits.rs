@@ -48,6 +48,11 @@ pub fn check_built(n: usize) -> Result<(), Error> {
     Ok(())
 }
 
+/// `check_built` for a list of `n` values being built.
+pub fn check_items(n: usize) -> Result<(), Error> {
+    check_built(n.saturating_mul(std::mem::size_of::<minijinja::Value>()))
+}
+
 thread_local! {
     /// Set by a builder that stopped at the bound without a way to fail.
     static PAST_BOUND: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };

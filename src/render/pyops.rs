@@ -202,7 +202,7 @@ pub fn repeat_list(seq: &Value, n: &Value) -> Result<Value, Error> {
         return Ok(Value::from(Vec::<Value>::new()));
     }
     let len = items.len().saturating_mul(times);
-    super::limits::check_built(len.saturating_mul(std::mem::size_of::<Value>()))?;
+    super::limits::check_items(len)?;
     let mut out = Vec::with_capacity(len);
     for _ in 0..times {
         out.extend(items.iter().cloned());

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use super::guard::is_hidden;
 use super::position;
 use crate::capabilities::Capability;
-use crate::resolve::Report;
+use crate::resolve::{CheckedTemplate, Report};
 
 /// The findings as JSON values (shared with tests).
 pub fn findings(report: &Report) -> Value {
@@ -43,9 +43,10 @@ pub fn findings(report: &Report) -> Value {
     )
 }
 
-/// One `info` entry per template that compiled: what it supports and lacks.
-pub fn capabilities(report: &Report) -> Vec<Value> {
-    let mut entries = Vec::new();
+/// The templates whose capabilities are known (they compiled), each with
+/// `supports …; lacks …` — for `--capabilities` in JSON and text.
+pub fn capability_lines(report: &Report) -> Vec<(&CheckedTemplate, String)> {
+    let mut lines = Vec::new();
     for t in report.models.iter().flat_map(|m| &m.templates) {
         if t.capabilities.is_empty() {
             continue;
@@ -59,6 +60,15 @@ pub fn capabilities(report: &Report) -> Vec<Value> {
         if !lacks.is_empty() {
             message.push_str(&format!("; lacks {}", lacks.join(", ")));
         }
+        lines.push((t, message));
+    }
+    lines
+}
+
+/// One `info` entry per template that compiled: what it supports and lacks.
+pub fn capabilities(report: &Report) -> Vec<Value> {
+    let mut entries = Vec::new();
+    for (t, message) in capability_lines(report) {
         entries.push(json!({
             "rule": "capabilities",
             "severity": "info",

@@ -87,24 +87,23 @@ pub(super) fn write(
 /// `--capabilities`: `path:line (template `name`): supports …; lacks …`, one line per
 /// template that compiled, then a blank line.
 fn write_capabilities(report: &Report, out: &mut dyn Write) -> Result<()> {
-    let entries = super::json::capabilities(report);
-    for e in &entries {
-        let name = e["template"].as_str().unwrap_or_default();
-        let template = if name == "default" {
+    let lines = super::json::capability_lines(report);
+    for (t, message) in &lines {
+        let template = if t.name == "default" {
             String::new()
         } else {
-            format!(" (template `{}`)", sanitize(name))
+            format!(" (template `{}`)", sanitize(&t.name))
         };
         writeln!(
             out,
             "{}:{}{}: {}",
-            sanitize(e["path"].as_str().unwrap_or_default()),
-            e["line"],
+            sanitize(&t.path),
+            t.line,
             template,
-            sanitize(e["message"].as_str().unwrap_or_default())
+            sanitize(message)
         )?;
     }
-    if !entries.is_empty() {
+    if !lines.is_empty() {
         writeln!(out)?;
     }
     Ok(())
