@@ -21,8 +21,12 @@ yes = [
     "m/chat_template.jinja",
     "m/chat_template.json",
     "m/additional_chat_templates/tool_use.jinja",
+    "m/tokenizer.json",
+    "m/generation_config.json",
+    "m/config.json",
+    "m/special_tokens_map.json",
 ]
-no = ["README.md", "m/config.json", "m/my_tokenizer_config.json", "m/templates/x.jinja", "m/chat_template.jinja.bak"]
+no = ["README.md", "m/my_config.json", "m/my_tokenizer_config.json", "m/tokenizer.json.bak", "m/templates/x.jinja", "m/chat_template.jinja.bak"]
 bad = [f for f in yes if not files.search(f)] + [f for f in no if files.search(f)]
 if bad:
     sys.exit(f".pre-commit-hooks.yaml `files` is wrong for: {bad}")

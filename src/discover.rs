@@ -55,6 +55,16 @@ pub const MARKER_FILES: [&str; 3] = [
     "chat_template.json",
 ];
 
+/// Other files of a model folder that rules read (tokens, stop ids). Named
+/// on the command line (a pre-commit hook passes changed files), one checks
+/// its folder when that is a model folder, and is skipped otherwise.
+pub const COMPANION_FILES: [&str; 4] = [
+    "tokenizer.json",
+    "generation_config.json",
+    "config.json",
+    "special_tokens_map.json",
+];
+
 /// What is looked at when no `--include` is given.
 pub const DEFAULT_INCLUDE: [&str; 4] = [
     "tokenizer_config.json",
@@ -118,8 +128,9 @@ pub fn discover(paths: &[PathBuf], root: &Path, opts: &DiscoverOptions) -> Resul
         let meta = std::fs::metadata(path)
             .with_context(|| format!("cannot read path `{}`", path.display()))?;
         if !meta.is_dir() {
-            let (dir, _) = classify(path, true).unwrap_or((path.clone(), Kind::Loose));
-            found.insert(relative(&dir, root), dir);
+            if let Some((dir, _)) = classify(path, true) {
+                found.insert(relative(&dir, root), dir);
+            }
             continue;
         }
         walk(path, root, &globs, &mut found);
@@ -192,6 +203,11 @@ fn classify(file: &Path, explicit: bool) -> Option<(PathBuf, Kind)> {
     };
     if MARKER_FILES.contains(&name.as_ref()) {
         return Some((parent, Kind::Folder));
+    }
+    if explicit && COMPANION_FILES.contains(&name.as_ref()) {
+        let model = MARKER_FILES.iter().any(|m| parent.join(m).is_file())
+            || parent.join("additional_chat_templates").is_dir();
+        return model.then_some((parent, Kind::Folder));
     }
     let ext = Path::new(name.as_ref())
         .extension()

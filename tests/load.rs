@@ -442,7 +442,7 @@ fn include_globs_make_loose_files_checkable() {
     };
     let dirs = discover(std::slice::from_ref(&root), &root, &opts).expect("discover");
     let rels: Vec<&str> = dirs.iter().map(|d| d.rel_dir.as_str()).collect();
-    // config.json has no top-level `chat_template` key: skipped.
+    // settings.json has no top-level `chat_template` key: skipped.
     assert_eq!(
         rels,
         [
@@ -476,16 +476,16 @@ fn include_globs_make_loose_files_checkable() {
 fn explicit_files_are_always_checked() {
     let root = fixtures();
     let paths = [
-        root.join("loose/config.json"),
+        root.join("loose/settings.json"),
         root.join("named/tokenizer_config.json"),
     ];
     let r = check(&paths, &root, DiscoverOptions::default());
     let rels: Vec<&str> = r.models.iter().map(|m| m.rel_dir.as_str()).collect();
-    assert_eq!(rels, ["loose/config.json", "named"]);
+    assert_eq!(rels, ["loose/settings.json", "named"]);
     // A JSON file named explicitly without a `chat_template` key.
     let found = of_rule(&r, Rule::TemplateMissing);
     assert_eq!(found.len(), 1, "{:?}", r.findings);
-    assert_eq!(found[0].path, "loose/config.json");
+    assert_eq!(found[0].path, "loose/settings.json");
 }
 
 #[test]
@@ -756,8 +756,8 @@ fn cli_include_exclude_flags_reach_discovery() {
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let o = run(&[&missing[..], &["loose/config.json"]].concat());
-    assert_eq!(paths(&o), ["loose/config.json"]);
+    let o = run(&[&missing[..], &["loose/settings.json"]].concat());
+    assert_eq!(paths(&o), ["loose/settings.json"]);
     // Default discovery minus the broken folders: no config-invalid left.
     let o = run(&[
         "--select",
@@ -830,5 +830,38 @@ fn a_loose_template_is_named_by_the_end_of_its_stem() {
     assert!(
         failing[0].1.is_some_and(|h| h.contains("{% if tools %}")),
         "{failing:?}"
+    );
+}
+
+#[test]
+fn a_companion_file_named_explicitly_checks_its_model_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("m");
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&model).expect("mkdir");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    std::fs::write(
+        model.join("tokenizer_config.json"),
+        r#"{"chat_template": "{% for m in messages %}{{ m.content }}{% endfor %}"}"#,
+    )
+    .expect("write");
+    for name in ["generation_config.json", "tokenizer.json", "config.json"] {
+        std::fs::write(model.join(name), "{}").expect("write");
+        std::fs::write(other.join(name), "{}").expect("write");
+    }
+    // As a pre-commit hook passes changed files.
+    let paths = [
+        model.join("generation_config.json"),
+        model.join("tokenizer.json"),
+        other.join("config.json"),
+        other.join("generation_config.json"),
+    ];
+    let r = check(&paths, dir.path(), DiscoverOptions::default());
+    let rels: Vec<&str> = r.models.iter().map(|m| m.rel_dir.as_str()).collect();
+    assert_eq!(rels, ["m"], "{:?}", r.findings);
+    assert!(
+        of_rule(&r, Rule::TemplateMissing).is_empty(),
+        "{:?}",
+        r.findings
     );
 }
