@@ -91,68 +91,53 @@ fn failures_outside_the_basic_probes_are_not_render_findings() {
     );
 }
 
+/// A named template is held to its own probe: `text` fails as `default`
+/// (on the basic probes) and renders as `name`; `broken` fails as `name`,
+/// on `probe`.
+fn named_template_is_held_to(name: &str, probe: &str, text: &str, broken: &str) {
+    let render_findings = |name: &str, text: &str| {
+        let f = lint_template(
+            named_template(name, text, OffsetMap::identity()),
+            &tokens("x"),
+            None,
+        );
+        f.into_iter()
+            .filter(|f| f.rule == Rule::TemplateRender)
+            .collect::<Vec<_>>()
+    };
+    let as_default = render_findings("default", text);
+    assert_eq!(as_default.len(), 1, "{as_default:#?}");
+    let as_named = render_findings(name, text);
+    assert!(as_named.is_empty(), "{as_named:#?}");
+    let found = render_findings(name, broken);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].probe.as_deref(), Some(probe));
+}
+
 #[test]
 fn tool_use_templates_are_rendered_with_tools() {
     // Iterates `tools` unguarded, like Command R+'s `tool_use` template:
     // a TypeError without tools, in transformers too.
-    let text = "{% for tool in tools %}{{ tool.function.name }}\n{% endfor %}{% for m in messages %}{{ m.content }}\n{% endfor %}";
-    let as_default = lint_with(text, OffsetMap::identity(), &tokens("x"), None);
-    assert_eq!(
-        of(&as_default, Rule::TemplateRender).len(),
-        1,
-        "{as_default:#?}"
+    named_template_is_held_to(
+        "tool_use",
+        "tools",
+        "{% for tool in tools %}{{ tool.function.name }}\n{% endfor %}{% for m in messages %}{{ m.content }}\n{% endfor %}",
+        "{% for tool in tools %}{{ tool.function.name.x.y }}{% endfor %}",
     );
-    let as_tool_use = lint_template(
-        named_template("tool_use", text, OffsetMap::identity()),
-        &tokens("x"),
-        None,
-    );
-    assert!(
-        of(&as_tool_use, Rule::TemplateRender).is_empty(),
-        "{as_tool_use:#?}"
-    );
-    // …but a tool_use template that fails even with tools is reported.
-    let broken = "{% for tool in tools %}{{ tool.function.name.x.y }}{% endfor %}";
-    let f = lint_template(
-        named_template("tool_use", broken, OffsetMap::identity()),
-        &tokens("x"),
-        None,
-    );
-    let found = of(&f, Rule::TemplateRender);
-    assert_eq!(found.len(), 1, "{f:#?}");
-    assert_eq!(found[0].probe.as_deref(), Some("tools"));
 }
 
 #[test]
 fn a_rag_template_is_rendered_with_documents() {
     // Command R's rag template iterates `documents` unguarded: it fails on
     // the basic probes (documents=None) and renders with documents.
-    let text =
+    named_template_is_held_to(
+        "rag",
+        "documents",
         "{% for d in documents %}[{{ loop.index0 }}] {{ d.title }}: {{ d.text }}\n{% endfor %}\
         {% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}\
-        {% if add_generation_prompt %}assistant:{% endif %}";
-    let as_default = lint_with(text, OffsetMap::identity(), &tokens("x"), None);
-    assert_eq!(
-        of(&as_default, Rule::TemplateRender).len(),
-        1,
-        "{as_default:#?}"
+        {% if add_generation_prompt %}assistant:{% endif %}",
+        "{% for d in documents %}{{ d.title.x.y }}{% endfor %}",
     );
-    let as_rag = lint_template(
-        named_template("rag", text, OffsetMap::identity()),
-        &tokens("x"),
-        None,
-    );
-    assert!(of(&as_rag, Rule::TemplateRender).is_empty(), "{as_rag:#?}");
-    // A rag template that fails even with documents is reported.
-    let broken = "{% for d in documents %}{{ d.title.x.y }}{% endfor %}";
-    let f = lint_template(
-        named_template("rag", broken, OffsetMap::identity()),
-        &tokens("x"),
-        None,
-    );
-    let found = of(&f, Rule::TemplateRender);
-    assert_eq!(found.len(), 1, "{f:#?}");
-    assert_eq!(found[0].probe.as_deref(), Some("documents"));
 }
 
 /// Runs `f` and fails if it takes longer than `limit` (the rules must bound
