@@ -6,11 +6,23 @@ mod rules_support;
 
 use std::time::{Duration, Instant};
 
+use chat_template_lint::finding::Finding;
 use chat_template_lint::load::OffsetMap;
 use chat_template_lint::probes::render_probes;
 use chat_template_lint::render::{compile, default_now};
 use chat_template_lint::rules::Rule;
 use rules_support::{lint_family, lint_template, lint_with, named_template, of, tokens};
+
+/// The one `template-render` finding among `findings`.
+fn the_render_finding(findings: &[Finding]) -> &Finding {
+    let found = of(findings, Rule::TemplateRender);
+    assert_eq!(found.len(), 1, "{findings:#?}");
+    found[0]
+}
+
+fn assert_message_has(f: &Finding, part: &str) {
+    assert!(f.message.contains(part), "{}", f.message);
+}
 
 #[test]
 fn syntax_error_points_into_the_file() {
@@ -42,31 +54,17 @@ fn good_templates_have_no_syntax_findings() {
 fn render_failure_on_a_basic_probe_is_reported() {
     let text = "{% for m in messages %}\n{{ m.content.text.value }}\n{% endfor %}";
     let findings = lint_with(text, OffsetMap::identity(), &tokens("x"), None);
-    let found = of(&findings, Rule::TemplateRender);
-    assert_eq!(found.len(), 1, "{findings:#?}");
-    assert_eq!(found[0].probe.as_deref(), Some("user"));
-    assert!(
-        found[0].message.contains("probe `user`"),
-        "{}",
-        found[0].message
-    );
-    assert!(
-        found[0].message.contains("`m.content.text` is undefined"),
-        "{}",
-        found[0].message
-    );
+    let f = the_render_finding(&findings);
+    assert_eq!(f.probe.as_deref(), Some("user"));
+    assert_message_has(f, "probe `user`");
+    assert_message_has(f, "`m.content.text` is undefined");
     // Where the engine's message does not name the expression, the finding does.
     // (A `safe` makes `+` Python's Markup-aware add, whose undefined error
     // is the engine's own and names nothing.)
     let text = "{% for m in messages %}{{ ('<' + m['from']) | safe }}{% endfor %}";
     let findings = lint_with(text, OffsetMap::identity(), &tokens("x"), None);
-    let found = of(&findings, Rule::TemplateRender);
-    assert_eq!(found.len(), 1, "{findings:#?}");
-    assert!(
-        found[0].message.contains(" in `'<' + m['from']`"),
-        "{}",
-        found[0].message
-    );
+    let f = the_render_finding(&findings);
+    assert_message_has(f, " in `'<' + m['from']`");
 }
 
 #[test]
@@ -157,13 +155,8 @@ fn endless_loop_is_a_render_finding_not_a_hang() {
     let findings = bounded(Duration::from_secs(120), || {
         lint_with(text, OffsetMap::identity(), &tokens("x"), None)
     });
-    let found = of(&findings, Rule::TemplateRender);
-    assert_eq!(found.len(), 1, "{findings:#?}");
-    assert!(
-        found[0].message.contains("render limits"),
-        "{}",
-        found[0].message
-    );
+    let f = the_render_finding(&findings);
+    assert_message_has(f, "render limits");
 }
 
 #[test]
@@ -173,9 +166,8 @@ fn endless_loop_on_any_probe_is_reported() {
     let findings = bounded(Duration::from_secs(120), || {
         lint_with(text, OffsetMap::identity(), &tokens("x"), None)
     });
-    let found = of(&findings, Rule::TemplateRender);
-    assert_eq!(found.len(), 1, "{findings:#?}");
-    assert_eq!(found[0].probe.as_deref(), Some("tools"));
+    let f = the_render_finding(&findings);
+    assert_eq!(f.probe.as_deref(), Some("tools"));
 }
 
 #[test]
@@ -199,11 +191,6 @@ fn gigabyte_output_is_a_render_finding_not_a_hang() {
     let findings = bounded(Duration::from_secs(120), || {
         lint_with(text, OffsetMap::identity(), &tokens("x"), None)
     });
-    let found = of(&findings, Rule::TemplateRender);
-    assert_eq!(found.len(), 1, "{findings:#?}");
-    assert!(
-        found[0].message.contains("render limits"),
-        "{}",
-        found[0].message
-    );
+    let f = the_render_finding(&findings);
+    assert_message_has(f, "render limits");
 }
