@@ -13,15 +13,16 @@ use serde_json::{Map, Value};
 
 use crate::baseline::Baseline;
 use crate::capabilities::{detect as detect_capabilities, Capability};
+use crate::discover::ModelDir;
 use crate::discover::{discover, DiscoverOptions};
 use crate::finding::Finding;
-use crate::load::{load, LoadedModel};
+use crate::load::{load_with, LoadOptions, LoadedModel};
 use crate::probes::{render_probes, Renders};
 use crate::render::compile;
 use crate::resolve::{resolve, CheckedModel, CheckedTemplate, Report, Settings, Stats};
 use crate::rules::{
-    check_lost_templates, check_model, check_template, BaselineTemplate, Rule, RuleOptions,
-    TemplateContext,
+    check_model_rules, check_template_rules, BaselineTemplate, ModelContext, Needs, Rule,
+    RuleOptions, TemplateContext, TABLE,
 };
 
 /// Everything `check` needs besides reporting policy.
@@ -39,6 +40,49 @@ pub struct CheckOptions {
     /// `--var NAME=VALUE` template variables (override special tokens).
     pub vars: Map<String, Value>,
     pub rule_options: RuleOptions,
+    /// The report lists each template's capabilities (`--capabilities`, the
+    /// step summary): render the probes even when no running rule needs them.
+    pub capabilities: bool,
+}
+
+/// What one run does, read from the rule table: which rules run, and the
+/// work they need (nothing renders for `--select config-invalid`).
+struct Plan {
+    /// Enabled, and given what they need (a baseline, `require`).
+    rules: Vec<Rule>,
+    load: LoadOptions,
+    /// Compile each template (some running rule looks at templates).
+    templates: bool,
+    /// Render the probes on each template.
+    renders: bool,
+    /// Look up and render the baseline's templates.
+    baseline: bool,
+}
+
+impl Plan {
+    fn new(opts: &CheckOptions, settings: &Settings) -> Plan {
+        let running: Vec<_> = TABLE
+            .iter()
+            .filter(|row| settings.enabled(row.rule))
+            .filter(|row| !row.needs.baseline || opts.baseline.is_some())
+            .filter(|row| !row.needs.require || !opts.rule_options.require.is_empty())
+            .collect();
+        let any = |need: fn(&Needs) -> bool| running.iter().any(|row| need(&row.needs));
+        let renders = any(|n| n.renders) || opts.capabilities;
+        Plan {
+            load: LoadOptions {
+                tokenizer: any(|n| n.tokenizer),
+            },
+            templates: renders || running.iter().any(|row| row.check.template().is_some()),
+            renders,
+            baseline: any(|n| n.baseline),
+            rules: running.iter().map(|row| row.rule).collect(),
+        }
+    }
+
+    fn runs(&self, rule: Rule) -> bool {
+        self.rules.contains(&rule)
+    }
 }
 
 /// What one model folder produced.
@@ -53,9 +97,10 @@ struct ModelResult {
 /// Run the whole check and resolve the findings into a report.
 pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
     let dirs = discover(&opts.paths, &opts.root, &opts.discover)?;
+    let plan = Plan::new(opts, settings);
     let results: Vec<ModelResult> = dirs
         .par_iter()
-        .map(|md| check_one(load(md), opts))
+        .map(|md| check_one(md, opts, &plan))
         .collect();
 
     let mut findings = Vec::new();
@@ -98,17 +143,8 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
         sources,
         stats,
         models,
-        // What ran: enabled, and given what the rule needs (a baseline,
-        // required capabilities), so JUnit does not list checks never made.
-        rules: Rule::ALL
-            .into_iter()
-            .filter(|r| settings.enabled(*r))
-            .filter(|r| match r {
-                Rule::TemplateDrift => opts.baseline.is_some(),
-                Rule::CapabilityMissing => !opts.rule_options.require.is_empty(),
-                _ => true,
-            })
-            .collect(),
+        // What ran, so JUnit does not list checks never made.
+        rules: plan.rules,
         fail_on: settings.fail_on,
     })
 }
@@ -163,29 +199,33 @@ fn probe_vars(model: &LoadedModel, user: &Map<String, Value>) -> Map<String, Val
     vars
 }
 
-fn check_one(model: LoadedModel, opts: &CheckOptions) -> ModelResult {
+fn check_one(md: &ModelDir, opts: &CheckOptions, plan: &Plan) -> ModelResult {
+    let model = load_with(md, &plan.load);
+    // Loading's own findings (`config-invalid`); `resolve` drops disabled ones.
     let mut findings = model.findings.clone();
-    findings.extend(check_model(&model));
-    if let Some(b) = &opts.baseline {
-        findings.extend(check_lost_templates(&model, &b.templates_for(&model)));
-    }
+    let baseline = opts.baseline.as_ref().filter(|_| plan.baseline);
+    let lost = baseline.map(|b| b.templates_for(&model));
+    let ctx = ModelContext {
+        model: &model,
+        baseline: lost.as_deref(),
+        options: &opts.rule_options,
+    };
+    findings.extend(check_model_rules(&ctx, |r| plan.runs(r)));
     let vars = probe_vars(&model, &opts.vars);
     let mut renders_count = 0;
     let mut capabilities = Vec::new();
-    for template in &model.templates {
+    for template in model.templates.iter().filter(|_| plan.templates) {
         let compiled = compile(&template.text);
         let renders = match &compiled {
-            Ok(c) => render_probes(c, &vars, opts.now),
-            Err(_) => Renders::default(),
+            Ok(c) if plan.renders => render_probes(c, &vars, opts.now),
+            Ok(_) | Err(_) => Renders::default(),
         };
         renders_count += renders.count();
         capabilities.push(match &compiled {
-            Ok(_) => detect_capabilities(&renders, &template.text),
-            Err(_) => Vec::new(),
+            Ok(_) if plan.renders => detect_capabilities(&renders, &template.text),
+            Ok(_) | Err(_) => Vec::new(),
         });
-        let baseline = opts
-            .baseline
-            .as_ref()
+        let baseline = baseline
             .and_then(|b| b.find(&model, template))
             .map(|found| {
                 // An identical text renders identically: `template-drift`
@@ -212,12 +252,55 @@ fn check_one(model: LoadedModel, opts: &CheckOptions) -> ModelResult {
             baseline: baseline.as_ref(),
             options: &opts.rule_options,
         };
-        findings.extend(check_template(&ctx));
+        findings.extend(check_template_rules(&ctx, |r| plan.runs(r)));
     }
+    // Reports zip capabilities with templates: one entry per template.
+    capabilities.resize_with(model.templates.len(), Vec::new);
     ModelResult {
         model,
         findings,
         renders: renders_count,
         capabilities,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn examples(settings: &Settings) -> Report {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let opts = CheckOptions {
+            paths: vec![root.join("examples")],
+            root,
+            now: crate::render::default_now(),
+            ..CheckOptions::default()
+        };
+        run_check(&opts, settings).expect("check runs")
+    }
+
+    #[test]
+    fn work_follows_the_needs_of_the_selected_rules() {
+        let all = examples(&Settings::default());
+        assert!(all.stats.renders > 0);
+        let only = Settings {
+            select: Some(vec![Rule::ConfigInvalid]),
+            ..Settings::default()
+        };
+        let report = examples(&only);
+        assert_eq!(report.stats.templates, all.stats.templates);
+        assert_eq!(report.stats.renders, 0, "config-invalid needs no renders");
+        assert_eq!(report.rules, vec![Rule::ConfigInvalid]);
+    }
+
+    #[test]
+    fn rules_without_their_input_do_not_run() {
+        let report = examples(&Settings::default());
+        assert!(!report.rules.contains(&Rule::TemplateDrift), "no baseline");
+        assert!(
+            !report.rules.contains(&Rule::CapabilityMissing),
+            "no require"
+        );
+        assert!(report.rules.contains(&Rule::TemplateSyntax));
     }
 }

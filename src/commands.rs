@@ -25,13 +25,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Render(args) => render(args),
         Command::Rules => {
             let mut out = std::io::stdout().lock();
-            for rule in Rule::ALL {
+            for row in &crate::rules::TABLE {
                 writeln!(
                     out,
                     "{:<32} {:<8} {}",
-                    rule.id(),
-                    rule.default_severity().as_str(),
-                    rule.docs().summary
+                    row.rule.id(),
+                    row.rule.default_severity().as_str(),
+                    row.docs.summary
                 )?;
             }
             Ok(ExitCode::SUCCESS)
@@ -101,7 +101,12 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             cli.to_vec()
         }
     };
+    let step_summary = std::env::var_os("GITHUB_STEP_SUMMARY")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
     let opts = CheckOptions {
+        // The step summary always lists capabilities.
+        capabilities: args.capabilities || step_summary.is_some(),
         baseline: baseline(&args, &cfg, &paths)?,
         paths,
         root,
@@ -150,9 +155,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         actions,
         junit: args.junit.clone(),
         sarif: args.sarif.clone(),
-        step_summary: std::env::var_os("GITHUB_STEP_SUMMARY")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from),
+        step_summary,
         step_outputs: std::env::var_os("GITHUB_OUTPUT")
             .filter(|v| actions && !v.is_empty())
             .map(PathBuf::from),

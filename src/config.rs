@@ -16,7 +16,7 @@ use toml::Spanned;
 use crate::finding::Severity;
 use crate::report::location::line_col;
 use crate::resolve::{FailOn, GlobBase, PathIgnore};
-use crate::rules::Rule;
+use crate::rule::Rule;
 
 /// The standalone config file name; wins over `pyproject.toml` in the same folder.
 pub const CONFIG_FILE: &str = "chat-template-lint.toml";

@@ -5,28 +5,8 @@
 //! attached from the rule's default here and may be changed later by policy in
 //! `resolve` — checks never choose it.
 
-use serde::Serialize;
-
-use crate::rules::Rule;
-
-/// How bad a finding is. Ordered: `Info < Warning < Error`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+use crate::rule::Rule;
+pub use crate::rule::Severity;
 
 /// A byte range in a file (not in a template: templates inside JSON strings are
 /// mapped back to file offsets by `load::OffsetMap` before a finding is made).

@@ -19,4 +19,5 @@ pub mod probes;
 pub mod render;
 pub mod report;
 pub mod resolve;
+pub mod rule;
 pub mod rules;

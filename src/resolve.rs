@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::finding::{Finding, Severity};
-use crate::rules::Rule;
+use crate::rule::Rule;
 
 /// When the run fails (exit 1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]

@@ -26,10 +26,10 @@ use serde_json::Value;
 
 use super::key::templates_from_key;
 use super::read::{display_path, read_json, read_text};
-use super::{LoadedModel, OffsetMap, Origin, Template};
+use super::{LoadOptions, LoadedModel, OffsetMap, Origin, Template, TokenizerInfo};
 use crate::discover::ModelDir;
 use crate::finding::{Finding, Span};
-use crate::rules::Rule;
+use crate::rule::Rule;
 
 /// The special-token keys transformers passes to templates, in its order
 /// (`SPECIAL_TOKENS_ATTRIBUTES`; `apply_chat_template` renders with
@@ -47,6 +47,11 @@ pub const SPECIAL_TOKEN_KEYS: [&str; 7] = [
 /// Load one model folder, or one loose template file (`ModelDir::dir` is then
 /// the file: a `.jinja` template, or a JSON file with a `chat_template` key).
 pub fn load(md: &ModelDir) -> LoadedModel {
+    load_with(md, &LoadOptions::default())
+}
+
+/// `load`, reading only what `opts` asks for.
+pub fn load_with(md: &ModelDir, opts: &LoadOptions) -> LoadedModel {
     let mut model = LoadedModel {
         dir: md.dir.clone(),
         rel_dir: md.rel_dir.clone(),
@@ -54,7 +59,7 @@ pub fn load(md: &ModelDir) -> LoadedModel {
     };
     if md.dir.is_file() {
         model.loose = true;
-        load_loose(&mut model, &md.dir);
+        load_loose(&mut model, &md.dir, opts);
         return model;
     }
     let dir = md.dir.clone();
@@ -116,7 +121,7 @@ pub fn load(md: &ModelDir) -> LoadedModel {
         }
     }
     read_special_tokens(&mut model, &dir, config.as_ref().map(|c| &c.1));
-    model.tokenizer = super::tokenizer::read_tokenizer_info(&dir, config.as_ref().map(|c| &c.1));
+    model.tokenizer = tokenizer_info(opts, &dir, config.as_ref().map(|c| &c.1));
 
     let groups = [jinja, processor, config_templates];
     resolve_precedence(&mut model, groups);
@@ -124,7 +129,7 @@ pub fn load(md: &ModelDir) -> LoadedModel {
 }
 
 /// A loose file: a `.jinja` template, or a tokenizer_config-like JSON file.
-fn load_loose(model: &mut LoadedModel, file: &Path) {
+fn load_loose(model: &mut LoadedModel, file: &Path, opts: &LoadOptions) {
     let display = model.rel_dir.clone();
     let is_json = file
         .extension()
@@ -138,7 +143,7 @@ fn load_loose(model: &mut LoadedModel, file: &Path) {
             loose_template_name(file),
             Origin::JinjaFile,
         ));
-        model.tokenizer = super::tokenizer::read_tokenizer_info(file, None);
+        model.tokenizer = tokenizer_info(opts, file, None);
     } else {
         let parsed = read_json(model, file, &display);
         if let Some((text, json)) = &parsed {
@@ -149,10 +154,19 @@ fn load_loose(model: &mut LoadedModel, file: &Path) {
             }
             special_tokens_from(model, json);
         }
-        model.tokenizer =
-            super::tokenizer::read_tokenizer_info(file, parsed.as_ref().map(|p| &p.1));
+        model.tokenizer = tokenizer_info(opts, file, parsed.as_ref().map(|p| &p.1));
     }
     resolve_precedence(model, [found, Vec::new(), Vec::new()]);
+}
+
+/// The tokenizer facts, when `opts` asks for them (reading tokenizer.json
+/// is most of the cost of loading a folder).
+fn tokenizer_info(opts: &LoadOptions, at: &Path, config: Option<&Value>) -> TokenizerInfo {
+    if opts.tokenizer {
+        super::tokenizer::read_tokenizer_info(at, config)
+    } else {
+        TokenizerInfo::default()
+    }
 }
 
 /// The name of a loose `.jinja` file's template. transformers names an

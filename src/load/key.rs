@@ -13,7 +13,7 @@ use super::offsets::decode_string;
 use super::read::Text;
 use super::{LoadedModel, OffsetMap, Origin, Template};
 use crate::finding::{Finding, Span};
-use crate::rules::Rule;
+use crate::rule::Rule;
 
 /// The templates of a `chat_template` value: a string (`default`), a list
 /// of `{"name", "template"}` objects, or an object `{name: template}`.

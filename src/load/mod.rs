@@ -119,11 +119,26 @@ pub struct LoadedModel {
     pub findings: Vec<Finding>,
 }
 
+/// What `load_with` reads besides the templates and special tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The tokenizer facts (`TokenizerInfo`): tokenizer.json,
+    /// generation_config.json, config.json. Only some rules need them.
+    pub tokenizer: bool,
+}
+
+impl Default for LoadOptions {
+    /// Everything.
+    fn default() -> Self {
+        LoadOptions { tokenizer: true }
+    }
+}
+
 mod folder;
 mod json;
 mod key;
 mod read;
 pub mod tokenizer;
 
-pub use folder::{load, SPECIAL_TOKEN_KEYS};
+pub use folder::{load, load_with, SPECIAL_TOKEN_KEYS};
 pub use read::MAX_FILE_BYTES;

@@ -11,7 +11,7 @@ use super::json::offset_of;
 use super::{LoadedModel, SourceFile};
 use crate::discover::join_rel;
 use crate::finding::{Finding, Span};
-use crate::rules::Rule;
+use crate::rule::Rule;
 
 // Kept reachable here for `tokenizer.rs`.
 pub use super::folder::SPECIAL_TOKEN_KEYS;

@@ -9,9 +9,8 @@
 use similar::TextDiff;
 
 use super::anatomy::common_prefix_len;
-use super::{template_span, BaselineTemplate, RuleDocs, TemplateContext};
+use super::{template_span, BaselineTemplate, ModelContext, RuleDocs, TemplateContext};
 use crate::finding::{escape_snippet, Finding};
-use crate::load::LoadedModel;
 use crate::probes::RenderedProbe;
 use crate::rules::Rule;
 
@@ -93,7 +92,10 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
 /// Folder-level drift: templates the baseline has (`(name, origin)`) that
 /// the folder lost — a fine-tune saved without its `tool_use` template, or
 /// without any chat template at all.
-pub fn check_lost(model: &LoadedModel, baseline: &[(String, String)]) -> Vec<Finding> {
+pub(super) fn check_lost(ctx: &ModelContext<'_>) -> Vec<Finding> {
+    let (model, Some(baseline)) = (ctx.model, ctx.baseline) else {
+        return Vec::new();
+    };
     let path = model
         .templates
         .first()

@@ -5,9 +5,8 @@
 //! functions because tokenizer.chat_template is not set" for such a folder.
 //! Base (non-chat) models legitimately have none, hence a warning.
 
-use super::{Rule, RuleDocs};
+use super::{ModelContext, Rule, RuleDocs};
 use crate::finding::Finding;
-use crate::load::LoadedModel;
 
 pub(super) const DOCS: RuleDocs = RuleDocs {
     summary: "A `tokenizer_config.json` with no chat template anywhere in its folder.",
@@ -26,7 +25,8 @@ model.safetensors\n  # and no chat_template.jinja",
 not meant to chat, ignore the rule for that path in the config file.",
 };
 
-pub(super) fn check(model: &LoadedModel) -> Vec<Finding> {
+pub(super) fn check(ctx: &ModelContext<'_>) -> Vec<Finding> {
+    let model = ctx.model;
     // A file that could not be read is already a `config-invalid` finding;
     // saying "no template" on top of it would only repeat it.
     let unreadable = model.findings.iter().any(|f| f.rule == Rule::ConfigInvalid);

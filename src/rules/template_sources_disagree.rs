@@ -25,7 +25,7 @@
 use serde_json::Map;
 use similar::TextDiff;
 
-use super::{Rule, RuleDocs};
+use super::{ModelContext, Rule, RuleDocs};
 use crate::check::template_vars;
 use crate::finding::{Finding, Span};
 use crate::load::{LoadedModel, Origin, Template};
@@ -52,7 +52,8 @@ tokenizer_config.json   # \"chat_template\": old version without the generation 
 stale file), or copy the correct template into both so every runtime sees the same text.",
 };
 
-pub(super) fn check(model: &LoadedModel) -> Vec<Finding> {
+pub(super) fn check(ctx: &ModelContext<'_>) -> Vec<Finding> {
+    let model = ctx.model;
     let mut out = Vec::new();
     // `ProcessorMixin.get_processor_dict` refuses this combination outright.
     let additional = model
