@@ -22,8 +22,25 @@ fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
 }
 
 fn bash(script: &Path, envs: &[(&str, &str)], path_prefix: Option<&Path>) -> Output {
+    bash_in(script, envs, path_prefix, None)
+}
+
+fn bash_in(
+    script: &Path,
+    envs: &[(&str, &str)],
+    path_prefix: Option<&Path>,
+    cwd: Option<&Path>,
+) -> Output {
     let mut c = Command::new("bash");
-    c.arg(script).env_remove("GITHUB_ACTIONS");
+    c.arg(script);
+    for var in [
+        "GITHUB_ACTIONS",
+        "GITHUB_EVENT_NAME",
+        "GITHUB_BASE_REF",
+        "INPUT_BASELINE_REF",
+    ] {
+        c.env_remove(var);
+    }
     for (k, v) in envs {
         c.env(k, v);
     }
@@ -33,52 +50,199 @@ fn bash(script: &Path, envs: &[(&str, &str)], path_prefix: Option<&Path>) -> Out
             format!("{}:{}", p.display(), std::env::var("PATH").unwrap()),
         );
     }
+    if let Some(d) = cwd {
+        c.current_dir(d);
+    }
     c.output().unwrap()
+}
+
+/// run.sh in `dir` with a stub binary that records its arguments (one per
+/// line) and creates the files named in `$STUB_WRITES`; returns the
+/// arguments, the step outputs written and the run.
+fn run_sh(dir: &Path, envs: &[(&str, &str)]) -> (String, String, Output) {
+    let argv = dir.join("argv");
+    let _ = fs::remove_file(&argv);
+    let out = dir.join("outputs");
+    let _ = fs::remove_file(&out);
+    let bin = script(
+        dir,
+        "fake-ctl",
+        &format!(
+            "printf '%s\\n' \"$@\" > {}\nfor f in ${{STUB_WRITES:-}}; do : > \"$f\"; done",
+            argv.display()
+        ),
+    );
+    let mut all = vec![
+        ("CTL_BIN", bin.to_str().unwrap()),
+        ("GITHUB_OUTPUT", out.to_str().unwrap()),
+    ];
+    all.extend_from_slice(envs);
+    let o = bash_in(&repo().join(".github/action/run.sh"), &all, None, Some(dir));
+    (
+        fs::read_to_string(&argv).unwrap_or_default(),
+        fs::read_to_string(&out).unwrap_or_default(),
+        o,
+    )
 }
 
 #[test]
 fn run_passes_inputs_as_plain_arguments() {
     let t = tempfile::tempdir().unwrap();
-    let argv = t.path().join("argv");
-    let bin = script(
+    let (args, outputs, o) = run_sh(
         t.path(),
-        "fake-ctl",
-        &format!("printf '%s\\n' \"$@\" > {}", argv.display()),
-    );
-    let out = t.path().join("out");
-    let o = bash(
-        &repo().join(".github/action/run.sh"),
         &[
-            ("CTL_BIN", bin.to_str().unwrap()),
             ("INPUT_PATHS", "models/a  'b c'\n*"),
-            ("INPUT_ARGS", "--select $(touch pwned) `id`"),
+            ("INPUT_ARGS", "--select $(touch pwned) `id` ~ $HOME"),
             ("INPUT_JUNIT", "j u.xml"),
             ("INPUT_SARIF", ""),
             ("INPUT_FAIL_ON", "warning"),
-            ("GITHUB_OUTPUT", out.to_str().unwrap()),
+            ("STUB_WRITES", "j"),
         ],
-        None,
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let args = fs::read_to_string(&argv).unwrap();
     assert_eq!(
         args,
-        "check\n--fail-on\nwarning\n--junit\nj u.xml\n--select\n$(touch\npwned)\n`id`\n--\nmodels/a\n'b\nc'\n*\n"
+        "check\n--fail-on\nwarning\n--junit\nj u.xml\n--select\n$(touch\npwned)\n`id`\n~\n$HOME\n--\nmodels/a\nb c\n*\n"
     );
-    assert!(!Path::new("pwned").exists());
-    assert_eq!(fs::read_to_string(&out).unwrap(), "junit-path=j u.xml\n");
+    assert!(!t.path().join("pwned").exists());
+    // The stub wrote `j`, not `j u.xml`: no output for a file that is not there.
+    assert_eq!(outputs, "");
 
     // A line break in a path could forge another step output: refused.
-    let o = bash(
+    let (_, _, o) = run_sh(t.path(), &[("INPUT_JUNIT", "x\nerrors=0")]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn args_are_split_like_a_shell_command_line_without_evaluation() {
+    let t = tempfile::tempdir().unwrap();
+    let (args, _, o) = run_sh(
+        t.path(),
+        &[(
+            "INPUT_ARGS",
+            r#"--exclude 'x/**' --exclude "old models/**" --var a=\"b\" --var 'c=$(id)' "d\$e" f\ g"#,
+        )],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        args,
+        "check\n--exclude\nx/**\n--exclude\nold models/**\n--var\na=\"b\"\n--var\nc=$(id)\nd$e\nf g\n--\n.\n"
+    );
+}
+
+#[test]
+fn an_unclosed_quote_in_args_is_a_clear_error() {
+    let t = tempfile::tempdir().unwrap();
+    for (input, quote) in [("--exclude 'x/**", "'"), ("--exclude \"x/**", "\"")] {
+        let (args, _, o) = run_sh(t.path(), &[("INPUT_ARGS", input)]);
+        assert_eq!(o.status.code(), Some(2));
+        assert_eq!(args, "", "the tool must not run");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            format!(
+                "::error title=chat-template-lint::the args input has a {quote} quote that is never closed; quote like a shell (--exclude 'x/**' or --exclude \"x/**\"), or write a literal {quote} as \\{quote}\n"
+            )
+        );
+    }
+}
+
+#[test]
+fn report_paths_are_outputs_only_when_the_files_exist() {
+    let t = tempfile::tempdir().unwrap();
+    let reports = [("INPUT_JUNIT", "r.xml"), ("INPUT_SARIF", "r.sarif")];
+    let (_, outputs, _) = run_sh(t.path(), &reports);
+    assert_eq!(outputs, "", "nothing was written, so no paths");
+    let mut envs = reports.to_vec();
+    envs.push(("STUB_WRITES", "r.xml r.sarif"));
+    let (_, outputs, _) = run_sh(t.path(), &envs);
+    assert_eq!(outputs, "junit-path=r.xml\nsarif-path=r.sarif\n");
+}
+
+#[test]
+fn the_tool_exit_code_is_the_step_exit_code() {
+    let t = tempfile::tempdir().unwrap();
+    let bin = script(t.path(), "fails", "exit 1");
+    let o = bash_in(
         &repo().join(".github/action/run.sh"),
         &[
             ("CTL_BIN", bin.to_str().unwrap()),
-            ("INPUT_JUNIT", "x\nerrors=0"),
-            ("GITHUB_OUTPUT", out.to_str().unwrap()),
+            ("GITHUB_OUTPUT", t.path().join("o").to_str().unwrap()),
         ],
         None,
+        Some(t.path()),
     );
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
+}
+
+/// A git repository with one commit, and `origin/main` when `with_base`.
+fn git_repo(with_base: bool) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(args)
+            .current_dir(t.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "base"]);
+    if with_base {
+        git(&["update-ref", "refs/remotes/origin/main", "HEAD"]);
+    }
+    t
+}
+
+#[test]
+fn baseline_ref_defaults_to_the_pull_request_base() {
+    let pr = [
+        ("GITHUB_EVENT_NAME", "pull_request"),
+        ("GITHUB_BASE_REF", "main"),
+    ];
+    let t = git_repo(true);
+    let (args, _, o) = run_sh(t.path(), &pr);
+    assert_eq!(args, "check\n--baseline-ref\norigin/main\n--\n.\n");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "Comparing every template with origin/main (baseline-ref; set baseline-ref: none to turn it off).\n"
+    );
+
+    // Not in a pull request, turned off, or a folder baseline: no ref.
+    let (args, _, _) = run_sh(t.path(), &[("GITHUB_EVENT_NAME", "push")]);
+    assert_eq!(args, "check\n--\n.\n");
+    let mut off = pr.to_vec();
+    off.push(("INPUT_BASELINE_REF", "none"));
+    let (args, _, _) = run_sh(t.path(), &off);
+    assert_eq!(args, "check\n--\n.\n");
+    let mut folder = pr.to_vec();
+    folder.push(("INPUT_BASELINE", "models/base"));
+    let (args, _, _) = run_sh(t.path(), &folder);
+    assert_eq!(args, "check\n--baseline\nmodels/base\n--\n.\n");
+
+    // Given explicitly: passed as it is, in any event.
+    let (args, _, _) = run_sh(t.path(), &[("INPUT_BASELINE_REF", "v1.0")]);
+    assert_eq!(args, "check\n--baseline-ref\nv1.0\n--\n.\n");
+}
+
+#[test]
+fn a_pull_request_base_that_cannot_be_fetched_is_a_warning() {
+    // No `origin` to fetch from: drift is not checked, and the log says why.
+    let t = git_repo(false);
+    let (args, _, o) = run_sh(
+        t.path(),
+        &[
+            ("GITHUB_EVENT_NAME", "pull_request"),
+            ("GITHUB_BASE_REF", "main"),
+        ],
+    );
+    assert!(o.status.success());
+    assert_eq!(args, "check\n--\n.\n");
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "Fetching the pull request's base branch for template-drift: git fetch --no-tags --depth=1 origin main\n\
+         ::warning title=chat-template-lint::template-drift is not checked: the pull request's base branch is not in this checkout and could not be fetched. Use actions/checkout with fetch-depth: 0, or set baseline-ref: none.\n"
+    );
 }
 
 /// Lay out the action as the runner does (`_actions/<owner>/<repo>/<ref>`),
@@ -189,10 +353,100 @@ fn hash_mismatch_is_fatal() {
 fn no_table_entry_builds_from_source() {
     let (o, t) = install("# empty\n", "x", "");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let log = log(&t);
-    assert!(!log.contains("curl"), "{log}");
-    assert!(log.contains("cargo install --locked"), "{log}");
-    assert!(log.contains("--path"), "{log}");
+    let action = t.path().join("_actions/owner/chat-template-lint/v0.1.0");
+    let dest = t.path().join("tmp/chat-template-lint");
+    // The build runs in the open (no --quiet): its output is the step log.
+    let build = format!(
+        "cargo install --locked --path {} --root {}",
+        action.display(),
+        dest.display()
+    );
+    assert_eq!(log(&t), format!("{build}\n"));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        format!(
+            "::notice title=chat-template-lint::No release is listed in the action's .github/action/sha256sums.txt yet, so the action builds chat-template-lint from its own source (cargo install --locked; a few minutes). Pin a release tag (see the README) for a verified binary.\n{build}\n"
+        )
+    );
+}
+
+#[test]
+fn a_release_without_this_runner_s_binary_says_so_and_builds() {
+    let table = format!("{FAKE_SHA}  v0.1.0  chat-template-lint-aarch64-apple-darwin\n");
+    let (o, t) = install(&table, "x", "");
+    assert!(o.status.success());
+    assert!(log(&t).starts_with("cargo install --locked --path "));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with(
+        "::notice title=chat-template-lint::The action's sha256 table lists no x86_64-unknown-linux-gnu binary of v0.1.0, so the action builds"
+    ));
+}
+
+/// release-table.sh in a scratch repository holding `table` and a Cargo.toml
+/// at version 0.1.0.
+fn release_table(args: &[&str], table: &str, sums: &str) -> (Output, String) {
+    let t = tempfile::tempdir().unwrap();
+    fs::create_dir_all(t.path().join(".github/action")).unwrap();
+    fs::write(t.path().join(".github/action/sha256sums.txt"), table).unwrap();
+    fs::write(
+        t.path().join("Cargo.toml"),
+        "[package]\nname = \"x\"\nversion = \"0.1.0\"\n",
+    )
+    .unwrap();
+    fs::write(t.path().join("SUMS"), sums).unwrap();
+    let o = Command::new("bash")
+        .arg(repo().join(".github/action/release-table.sh"))
+        .args(args)
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    let table = fs::read_to_string(t.path().join(".github/action/sha256sums.txt")).unwrap();
+    (o, table)
+}
+
+#[test]
+fn the_release_fills_the_action_table() {
+    let a = sha256_of("fake binary");
+    let b = "b".repeat(64);
+    let sums = format!(
+        "{a}  chat-template-lint-x86_64-unknown-linux-gnu\n{b} *chat-template-lint-x86_64-pc-windows-msvc.exe\n"
+    );
+    let old = format!("# header\n{FAKE_SHA}  v0.1.0  chat-template-lint-old\n{FAKE_SHA}  v0.0.9  chat-template-lint-x86_64-unknown-linux-gnu\n");
+    let (o, table) = release_table(&["add", "v0.1.0", "SUMS"], &old, &sums);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        table,
+        format!("# header\n{FAKE_SHA}  v0.0.9  chat-template-lint-x86_64-unknown-linux-gnu\n{a}  v0.1.0  chat-template-lint-x86_64-unknown-linux-gnu\n{b}  v0.1.0  chat-template-lint-x86_64-pc-windows-msvc.exe\n")
+    );
+    // The lines install.sh reads are the ones written.
+    let (o, t) = install(&table, "fake binary", "v0.1.0");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    assert!(
+        log(&t).contains("releases/download/v0.1.0/chat-template-lint-x86_64-unknown-linux-gnu")
+    );
+
+    let (o, unchanged) = release_table(&["add", "v0.1.0", "SUMS"], &old, "not a sum line\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(unchanged, old);
+}
+
+#[test]
+fn release_tags_follow_the_policy() {
+    let run = |args: &[&str]| {
+        let (o, _) = release_table(args, "", "");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    assert_eq!(run(&["check", "v0.1.0"]), (Some(0), String::new()));
+    assert_eq!(run(&["check", "v0.2.0"]).0, Some(1));
+    assert_eq!(run(&["check", "0.1.0"]).0, Some(2));
+    assert_eq!(run(&["moving-tag", "v0.1.3"]), (Some(0), "v0.1\n".into()));
+    assert_eq!(run(&["moving-tag", "v1.4.0"]), (Some(0), "v1\n".into()));
+    assert_eq!(
+        run(&["moving-tag", "v1.4.0-rc.1"]),
+        (Some(0), String::new())
+    );
 }
 
 #[test]

@@ -37,3 +37,35 @@ fn the_quick_start_output_is_what_check_prints() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(shown, String::from_utf8_lossy(&o.stdout));
 }
+
+/// The moving tag the action is used through (README "Versions and tags"):
+/// `v0.MINOR` before 1.0, `vMAJOR` after; .github/action/release-table.sh
+/// computes the same.
+fn moving_tag(version: &str) -> String {
+    let mut parts = version.split('.');
+    match (parts.next(), parts.next()) {
+        (Some("0"), Some(minor)) => format!("v0.{minor}"),
+        (major, _) => format!("v{}", major.unwrap_or_default()),
+    }
+}
+
+#[test]
+fn the_action_and_pre_commit_snippets_name_the_repository_and_version() {
+    let text = readme();
+    let repo = env!("CARGO_PKG_REPOSITORY");
+    let path = repo
+        .strip_prefix("https://github.com/")
+        .expect("a GitHub repository in Cargo.toml");
+    let version = env!("CARGO_PKG_VERSION");
+    let uses = format!("uses: {path}@{}\n", moving_tag(version));
+    let pre_commit = format!("  - repo: {repo}\n    rev: v{version}\n");
+    assert!(text.contains(&uses), "README lacks `{uses}`");
+    assert!(text.contains(&pre_commit), "README lacks `{pre_commit}`");
+    assert!(!text.contains("<owner>"), "a placeholder is left in README");
+    let hooks = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/.pre-commit-hooks.yaml"
+    ))
+    .expect("hooks");
+    assert!(hooks.contains(&format!("#     - repo: {repo}\n#       rev: v{version}")));
+}

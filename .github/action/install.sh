@@ -6,8 +6,9 @@
 # 2. The version: INPUT_VERSION, else the newest one in sha256sums.txt.
 # 3. If the table has a hash for (version, asset): download the release asset
 #    of ACTION_REPOSITORY and compare; a mismatch is fatal (never run it).
-# 4. Otherwise, or if the download is impossible: cargo install --locked from
-#    the action's own source (GITHUB_ACTION_PATH).
+# 4. Otherwise, or if the download is impossible: say so in the log (a
+#    notice), then cargo install --locked from the action's own source
+#    (GITHUB_ACTION_PATH), with cargo's build output shown in the log.
 set -euo pipefail
 
 here="$GITHUB_ACTION_PATH"
@@ -56,12 +57,13 @@ if [ -z "$version" ]; then
   version="$(listed | sort -V | tail -n 1 || true)"
 fi
 
+if [ -n "$version" ] && ! valid_version "$version"; then
+  echo "::error title=chat-template-lint::input version is not a release tag like v1.2.3"
+  exit 2
+fi
+
 expected=""
 if [ -n "$target" ] && [ -n "$version" ] && [ -f "$table" ]; then
-  if ! valid_version "$version"; then
-    echo "::error title=chat-template-lint::input version is not a release tag like v1.2.3"
-    exit 2
-  fi
   expected="$(awk -v v="$version" -v a="$asset" '$1 !~ /^#/ && $2 == v && $3 == a { print $1 }' "$table" | head -n 1)"
 fi
 
@@ -82,9 +84,21 @@ if [ -n "$expected" ] && [[ "$repo" =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ ]]; the
     echo "bin=$bin" >> "$GITHUB_OUTPUT"
     exit 0
   fi
-  echo "Download failed; building from source instead."
 fi
 
-echo "No verified release binary for ${target:-this runner} ${version:-}; building from the action's source."
-cargo install --locked --quiet --path "$here" --root "$dest"
+# Say why, then build where the log shows it: a first run takes minutes, and
+# a silent step looks hung. (`version` passed valid_version when it was used.)
+if [ -z "$version" ]; then
+  echo "::notice title=chat-template-lint::No release is listed in the action's .github/action/sha256sums.txt yet, so the action builds chat-template-lint from its own source (cargo install --locked; a few minutes). Pin a release tag (see the README) for a verified binary."
+elif [ -z "$expected" ]; then
+  echo "::notice title=chat-template-lint::The action's sha256 table lists no ${target:-binary for this runner} binary of $version, so the action builds chat-template-lint from its own source (cargo install --locked; a few minutes)."
+else
+  echo "::notice title=chat-template-lint::The release binary could not be downloaded, so the action builds chat-template-lint from its own source (cargo install --locked; a few minutes)."
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "::error title=chat-template-lint::building from source needs cargo on the runner (GitHub-hosted runners have it; elsewhere install Rust first, e.g. with rustup)"
+  exit 2
+fi
+echo "cargo install --locked --path $here --root $dest"
+cargo install --locked --path "$here" --root "$dest"
 echo "bin=$bin" >> "$GITHUB_OUTPUT"
