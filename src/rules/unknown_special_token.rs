@@ -9,8 +9,12 @@
 //! `[UPPER]` or `<snake_case>` only when this tokenizer's own special tokens
 //! have that shape (Mistral's `[INST]`, Gemma's `<start_of_turn>`). Tags like `<tools>`
 //! or `<think>` are plain text for many models (Qwen2.5 reads `<tools>` as
-//! text) and are never flagged. The rule runs only when the folder says which
-//! tokens exist (`added_tokens_decoder` or tokenizer.json).
+//! text) and are never flagged; neither is an angle tag the template writes as
+//! XML markup, opened and closed (`<tool_response>` … `</tool_response>`):
+//! Qwen2.5 has `<tool_call>` as a token but reads `<tool_response>` as text,
+//! and a fine-tune that re-saves `<tool_call>` as special does not change that.
+//! The rule runs only when the folder says which tokens exist
+//! (`added_tokens_decoder` or tokenizer.json).
 
 use std::collections::BTreeSet;
 
@@ -29,8 +33,10 @@ tokens such as `[INST]` or `<start_of_turn>` — and checks that each one is a s
 token of the tokenizer (`added_tokens_decoder`, `additional_special_tokens`,
 tokenizer.json's `added_tokens` or vocabulary). It runs only when the folder has that
 vocabulary information. Tags that models read as plain text are not checked:
-`<tools>`, `<tool_response>`, `<think>`, and Zephyr's role tags `<|user|>`,
-`<|assistant|>` when the tokenizer has no `<|…|>` tokens at all.
+`<tools>`, `<think>`, angle tags the template opens and closes like XML
+(`<tool_response>` … `</tool_response>`, even when the tokenizer marks `<tool_call>`
+special), and Zephyr's role tags `<|user|>`, `<|assistant|>` when the tokenizer has
+no `<|…|>` tokens at all.
 ",
     why_bad: "
 A control token the tokenizer does not know is split into ordinary pieces: `<|im_start|>`
@@ -58,10 +64,12 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     }
     let t = ctx.template;
     let shapes = tokenizer_shapes(tok);
+    let literals = control_literals(&t.text);
+    let markup = xml_markup(&literals);
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    for (range, literal) in control_literals(&t.text) {
-        let Some(shape) = shape_of(&literal) else {
+    for (range, literal) in &literals {
+        let Some(shape) = shape_of(literal) else {
             continue;
         };
         let checked = match shape {
@@ -71,10 +79,11 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
             // TinyLlama-Chat); structural ones (`<|im_start|>`, `<|eot_id|>`)
             // never are.
             Shape::Pipe => shapes.contains(&Shape::Pipe) || literal.contains('_'),
-            Shape::UpperBracket | Shape::SnakeAngle => shapes.contains(&shape),
+            Shape::UpperBracket => shapes.contains(&shape),
+            Shape::SnakeAngle => shapes.contains(&shape) && !markup.contains(tag_name(literal)),
             Shape::Angle => false,
         };
-        if !checked || is_known(tok, &literal) || !seen.insert(literal.clone()) {
+        if !checked || is_known(tok, literal) || !seen.insert(literal) {
             continue;
         }
         out.push(
@@ -85,7 +94,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
                     "template emits `{literal}`, which is not a token of this tokenizer: it will be split into ordinary pieces"
                 ),
             )
-            .with_span(span_in_file(t, range))
+            .with_span(span_in_file(t, range.clone()))
             .with_template(&t.name)
             .with_help(
                 "use the template made for this tokenizer, or add the token to the tokenizer (and train its embedding)",
@@ -93,6 +102,30 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         );
     }
     out
+}
+
+/// The names of the angle tags the template both opens and closes
+/// (`<tool_response>` and `</tool_response>`): XML-style markup, which models
+/// read as text, unlike turn markers (`<start_of_turn>` has no `</…>`).
+fn xml_markup(literals: &[(std::ops::Range<usize>, String)]) -> BTreeSet<&str> {
+    let tags = |closing: bool| -> BTreeSet<&str> {
+        literals
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .filter(|l| {
+                l.starts_with('<') && !l.starts_with("<|") && l.starts_with("</") == closing
+            })
+            .map(tag_name)
+            .collect()
+    };
+    let (open, close) = (tags(false), tags(true));
+    open.intersection(&close).copied().collect()
+}
+
+/// `tool_response` for `<tool_response>` and `</tool_response>`.
+fn tag_name(literal: &str) -> &str {
+    let inner = literal.trim_start_matches('<').trim_end_matches('>');
+    inner.strip_prefix('/').unwrap_or(inner)
 }
 
 fn is_known(tok: &TokenizerInfo, literal: &str) -> bool {
@@ -111,4 +144,18 @@ fn tokenizer_shapes(tok: &TokenizerInfo) -> Vec<Shape> {
     shapes.sort();
     shapes.dedup();
     shapes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_is_tags_opened_and_closed() {
+        let t = "{{ '<tool_response>\\n' + c + '\\n</tool_response>' }}<start_of_turn>x<end_of_turn>[INST]a[/INST]<｜x｜></｜x｜>";
+        let literals = control_literals(t);
+        let markup = xml_markup(&literals);
+        assert_eq!(markup.into_iter().collect::<Vec<_>>(), ["tool_response"]);
+        assert_eq!(tag_name("</tool_call>"), "tool_call");
+    }
 }
