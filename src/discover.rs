@@ -10,7 +10,13 @@
 //! - `--include` replaces the default set, which is every
 //!   `tokenizer_config.json`, `chat_template.jinja`, `chat_template.json` and
 //!   `additional_chat_templates/*.jinja`. A matching file with one of those
-//!   names makes its folder a model folder, loaded like transformers loads it.
+//!   names makes its folder a model folder, loaded like transformers loads it,
+//!   when it is a Hugging Face file: its folder holds another Hugging Face file
+//!   (`HF_FILES`), or its content is what that name holds in a model folder
+//!   (see `looks_like_model_file`). Other programs use the same names for
+//!   other things (LMDeploy's chat-template configs, a messenger app's
+//!   `chat_template.json`, a web page `chat_template.jinja`); a name alone
+//!   does not make a model folder.
 //!   Any other matching `.jinja` file is checked on its own, and so is any other
 //!   matching `.json` file that has a top-level `chat_template` key (a flat
 //!   tokenizer_config.json saved under another name). Other files are skipped.
@@ -27,7 +33,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use crate::load::MAX_FILE_BYTES;
+use crate::load::{LFS_POINTER, MAX_FILE_BYTES};
 
 /// A folder that holds at least one file the tool reads, or a loose template
 /// file (then `dir` is the file itself; `load` tells them apart).
@@ -53,6 +59,19 @@ pub const MARKER_FILES: [&str; 3] = [
     "tokenizer_config.json",
     "chat_template.jinja",
     "chat_template.json",
+];
+
+/// Files only Hugging Face model, tokenizer and processor folders hold: one of
+/// them beside a file with a marker name makes that file a model file,
+/// whatever its content (a `chat_template.json` without the key is then
+/// `config-invalid`, as transformers' processor fails on it).
+pub const HF_FILES: [&str; 6] = [
+    "tokenizer_config.json",
+    "tokenizer.json",
+    "config.json",
+    "preprocessor_config.json",
+    "processor_config.json",
+    "special_tokens_map.json",
 ];
 
 /// Other files of a model folder that rules read (tokens, stop ids). Named
@@ -202,7 +221,9 @@ fn classify(file: &Path, explicit: bool) -> Option<(PathBuf, Kind)> {
         parent
     };
     if MARKER_FILES.contains(&name.as_ref()) {
-        return Some((parent, Kind::Folder));
+        let model =
+            explicit || in_model_folder(file, &parent) || looks_like_model_file(file, &name);
+        return model.then_some((parent, Kind::Folder));
     }
     if explicit && COMPANION_FILES.contains(&name.as_ref()) {
         let model = MARKER_FILES.iter().any(|m| parent.join(m).is_file())
@@ -225,7 +246,10 @@ fn classify(file: &Path, explicit: bool) -> Option<(PathBuf, Kind)> {
         } else {
             folder
         };
-        return Some((folder, Kind::Folder));
+        let model = explicit
+            || in_model_folder(file, &folder)
+            || looks_like_model_file(file, "chat_template.jinja");
+        return model.then_some((folder, Kind::Folder));
     }
     let loose = explicit
         || match ext.as_deref() {
@@ -236,6 +260,71 @@ fn classify(file: &Path, explicit: bool) -> Option<(PathBuf, Kind)> {
     loose.then(|| (file.to_path_buf(), Kind::Loose))
 }
 
+/// Whether `dir` holds a Hugging Face file other than `file` itself.
+fn in_model_folder(file: &Path, dir: &Path) -> bool {
+    HF_FILES.iter().any(|name| {
+        let other = dir.join(name);
+        other.is_file() && other.file_name() != file.file_name()
+    })
+}
+
+/// Whether a file with a marker name, in a folder with no other Hugging Face
+/// file, holds what that name holds in a model folder:
+/// - `chat_template.json`: a top-level `chat_template` key (transformers'
+///   processor reads only that key; LMDeploy's `chat_template.json` is
+///   `{"model_name", "system", "meta_instruction", …}`);
+/// - `tokenizer_config.json`: a JSON object with a tokenizer setting (a
+///   `chat_template`, `tokenizer_class`, `added_tokens_decoder`,
+///   `model_max_length`, or a special token `*_token` / `*_tokens`);
+/// - a `.jinja` template: one that reads `messages` (every chat template
+///   does; a web page's or a prompt file's Jinja does not).
+///
+/// A file that cannot be read or parsed, an empty one and a Git LFS pointer
+/// count: loading says why they fail.
+fn looks_like_model_file(file: &Path, name: &str) -> bool {
+    match name {
+        "chat_template.json" => read_capped(file).is_none() || json_has_chat_template(file),
+        "tokenizer_config.json" => json_object_keys(file).is_none_or(|keys| {
+            keys.iter().any(|k| {
+                matches!(
+                    k.as_str(),
+                    "chat_template"
+                        | "tokenizer_class"
+                        | "added_tokens_decoder"
+                        | "model_max_length"
+                ) || k.ends_with("_token")
+                    || k.ends_with("_tokens")
+            })
+        }),
+        _ => read_capped(file).is_none_or(|bytes| match std::str::from_utf8(&bytes) {
+            Ok(text) => {
+                text.trim().is_empty() || text.starts_with(LFS_POINTER) || text.contains("messages")
+            }
+            Err(_) => true,
+        }),
+    }
+}
+
+/// The file's bytes, when it is a regular file under the size cap.
+fn read_capped(file: &Path) -> Option<Vec<u8>> {
+    let meta = std::fs::metadata(file).ok()?;
+    if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    std::fs::read(file).ok()
+}
+
+/// The top-level keys of a JSON file; `None` when it cannot be read or is
+/// not JSON (loading reports why); no keys when it is JSON but not an object.
+fn json_object_keys(file: &Path) -> Option<Vec<String>> {
+    let bytes = read_capped(file)?;
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(map)) => Some(map.keys().cloned().collect()),
+        Ok(_) => Some(Vec::new()),
+        Err(_) => None,
+    }
+}
+
 /// Whether a JSON file found by a glob has a top-level `chat_template` key.
 /// Unparsable files that mention the key count (loading reports why they
 /// fail); files over the size cap do not (they are not configs).
@@ -244,10 +333,7 @@ fn json_has_chat_template(file: &Path) -> bool {
     struct Probe {
         chat_template: Option<serde::de::IgnoredAny>,
     }
-    if std::fs::metadata(file).map_or(true, |m| m.len() > MAX_FILE_BYTES) {
-        return false;
-    }
-    let Ok(bytes) = std::fs::read(file) else {
+    let Some(bytes) = read_capped(file) else {
         return false;
     };
     let needle = b"\"chat_template\"";

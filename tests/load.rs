@@ -433,6 +433,48 @@ fn default_discovery_finds_every_kind_of_model_folder() {
     assert!(!rels.iter().any(|r| r.starts_with("loose")), "{rels:?}");
 }
 
+/// Files with model-file names that are something else (LMDeploy's
+/// chat-template config, a messenger app's strings, an aider prompt file, a
+/// persona list, a web page template, a playground's settings), in folders
+/// with no Hugging Face file: not model folders, so no findings.
+#[test]
+fn marker_names_alone_do_not_make_a_model_folder() {
+    let root = fixtures();
+    let apps = root.join("not-model-files");
+    let dirs = discover(
+        std::slice::from_ref(&apps),
+        &root,
+        &DiscoverOptions::default(),
+    )
+    .expect("discover");
+    assert!(dirs.is_empty(), "{dirs:?}");
+    let r = check(
+        std::slice::from_ref(&apps),
+        &root,
+        DiscoverOptions::default(),
+    );
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+
+    // Beside a processor file, a chat_template.json without the key is broken.
+    let r = check_fixture("processor-without-key");
+    let found = of_rule(&r, Rule::ConfigInvalid);
+    assert_eq!(found.len(), 1, "{:?}", r.findings);
+    assert_eq!(found[0].path, "processor-without-key/chat_template.json");
+    assert!(found[0].message.contains("no `chat_template` key"));
+
+    // With the key it is a processor's template, wherever it is.
+    let r = check_fixture("processor-json-only");
+    assert_eq!((r.stats.folders, r.stats.templates), (1, 1));
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+
+    // Named on the command line, a file is always checked.
+    let lmdeploy = apps.join("lmdeploy/chat_template.json");
+    let r = check(&[lmdeploy], &root, DiscoverOptions::default());
+    let found = of_rule(&r, Rule::ConfigInvalid);
+    assert_eq!(found.len(), 1, "{:?}", r.findings);
+    assert_eq!(found[0].path, "not-model-files/lmdeploy/chat_template.json");
+}
+
 #[test]
 fn include_globs_make_loose_files_checkable() {
     let root = fixtures();
@@ -763,7 +805,7 @@ fn cli_include_exclude_flags_reach_discovery() {
         "--select",
         "config-invalid",
         "--exclude",
-        "{invalid-json,wrong-type,lfs-pointer,empty}",
+        "{invalid-json,wrong-type,lfs-pointer,empty,processor-without-key}",
         ".",
     ]);
     assert_eq!(o.status.code(), Some(0), "{:?}", paths(&o));
@@ -775,6 +817,7 @@ fn cli_include_exclude_flags_reach_discovery() {
             "empty/tokenizer_config.json",
             "invalid-json/tokenizer_config.json",
             "lfs-pointer/tokenizer_config.json",
+            "processor-without-key/chat_template.json",
             "wrong-type/tokenizer_config.json"
         ]
     );

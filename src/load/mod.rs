@@ -141,4 +141,4 @@ mod read;
 pub mod tokenizer;
 
 pub use folder::{load, load_with, SPECIAL_TOKEN_KEYS};
-pub use read::MAX_FILE_BYTES;
+pub use read::{LFS_POINTER, MAX_FILE_BYTES};

@@ -22,7 +22,7 @@ pub use super::folder::SPECIAL_TOKEN_KEYS;
 pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
 /// First line of a Git LFS pointer file (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md).
-const LFS_POINTER: &str = "version https://git-lfs.github.com/spec/v1";
+pub const LFS_POINTER: &str = "version https://git-lfs.github.com/spec/v1";
 
 /// A file's text, read into `model.sources`.
 pub struct Text {
