@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod discover;
 pub mod finding;
+pub mod gguf;
 pub mod gitref;
 pub mod load;
 pub mod probes;
