@@ -2,8 +2,9 @@
 //!
 //! A finding carries a byte span into the file it is about; line and column are
 //! computed only when a report is printed (see `report::location`). Severity is
-//! attached from the rule's default here and may be changed later by policy in
-//! `resolve` — checks never choose it.
+//! attached from the rule's default here (a rule may give a weaker case of
+//! itself a lower default, `with_severity`) and may be changed later by policy
+//! in `resolve`, which has the last word.
 
 use crate::rule::Rule;
 pub use crate::rule::Severity;
@@ -63,6 +64,14 @@ impl Finding {
 
     pub fn with_span(mut self, span: Span) -> Self {
         self.span = Some(span);
+        self
+    }
+
+    /// A lower default for a finding that is weaker than its rule's usual
+    /// case (`eos-mismatch` in a tokenizer-only folder, where the model's own
+    /// config is not there to judge). Policy in `resolve` still overrides it.
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
         self
     }
 

@@ -227,6 +227,10 @@ pub struct Renders {
     /// for probes with assistant turns; empty when the template has no such
     /// blocks (see `GENERATION_PROBES`).
     pub generation: Vec<GenerationRender>,
+    /// The variables and clock the probes were rendered with, so a rule can
+    /// render a variant of the template the same way (`render_variant`).
+    pub vars: Map<String, Value>,
+    pub now: chrono::NaiveDateTime,
 }
 
 /// A training render (`add_generation_prompt=false`) with the byte ranges
@@ -360,6 +364,34 @@ pub fn render_probes(
         prompts,
         answered,
         generation,
+        vars: vars.clone(),
+        now,
+    }
+}
+
+impl Renders {
+    /// Render probe `name` on another template text (a variant of the one
+    /// these renders are of), with the same variables plus `extra`. `None`
+    /// when the variant does not compile or render.
+    pub fn render_variant(
+        &self,
+        text: &str,
+        name: &str,
+        add_generation_prompt: bool,
+        extra: &Map<String, Value>,
+    ) -> Option<String> {
+        let probe = probes().iter().find(|p| p.name == name)?;
+        let compiled = crate::render::compile(text).ok()?;
+        let mut vars = self.vars.clone();
+        vars.extend(extra.clone());
+        let input = input(
+            probe,
+            &probe.messages,
+            add_generation_prompt,
+            &vars,
+            self.now,
+        );
+        compiled.render(&input).ok()
     }
 }
 

@@ -172,6 +172,70 @@ fn capability_missing_reports_required_capabilities_only() {
         .any(|f| f.rule == Rule::CapabilityMissing));
 }
 
+/// `eos-mismatch` is judged per runtime; its span is the place in the
+/// template that wrote the closer in the probe's render, not the first
+/// occurrence of the token (Qwen2.5's tools preamble also writes `<|im_end|>`).
+#[test]
+fn eos_mismatch_names_runtimes_and_points_at_the_closer_it_rendered() {
+    let dir = fixtures().join("eos-mismatch/qwen-eos-im-end-generation-config-endoftext");
+    let report = check(&dir, &[]);
+    let found: Vec<&Finding> = ours(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let f = found[0];
+    assert_eq!(f.severity, Severity::Error);
+    let text = &report.sources[&f.path];
+    let span = f.span.expect("span");
+    assert_eq!(&text[span.start..span.end], "<|im_end|>");
+    let assistant = text
+        .find("message.role == 'assistant'")
+        .expect("assistant branch");
+    let tool = text.find("message.role == 'tool'").expect("tool branch");
+    assert!(text.find("<|im_end|>").expect("first") < assistant);
+    assert!(assistant < span.start && span.start < tool, "{span:?}");
+
+    // Tokenizer-only: a warning. Adapter: nothing.
+    let report = check(
+        &fixtures().join("eos-mismatch/llama3-tokenizer-only-folder"),
+        &[],
+    );
+    assert_eq!(ours(&report)[0].severity, Severity::Warning);
+    let report = check(
+        &fixtures().join("eos-mismatch/llama3-lora-adapter-folder"),
+        &[],
+    );
+    assert!(ours(&report).is_empty());
+
+    // A closer written through a variable: the span is that use of it.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let template = "{{ bos_token }}{% for m in messages %}{% if m.role == 'user' %}{{ '[INST] ' + m.content + ' [/INST]' }}{% else %}{{ m.content + eos_token }}{% endif %}{% endfor %}";
+    write(
+        &tmp.path().join("tokenizer_config.json"),
+        &serde_json::json!({
+            "bos_token": "<s>", "eos_token": "</s>", "chat_template": template,
+            "added_tokens_decoder": {"1": {"content": "<s>", "special": true}, "2": {"content": "</s>", "special": true}}
+        })
+        .to_string(),
+    );
+    write(
+        &tmp.path().join("generation_config.json"),
+        r#"{"eos_token_id": 1}"#,
+    );
+    let report = check(tmp.path(), &[]);
+    let found = ours(&report);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0]
+            .message
+            .contains("never stops under transformers generate(); vLLM and TGI stop"),
+        "{}",
+        found[0].message
+    );
+    let span = found[0].span.expect("span");
+    let text = &report.sources[&found[0].path];
+    assert_eq!(&text[span.start..span.end], "eos_token");
+    assert!(span.start > text.find("m.content + eos_token").expect("use"));
+}
+
 /// Real, complete tokenizer_config.json files must not raise false errors.
 /// Each one is checked alone in a folder (no tokenizer.json, no generation
 /// or model config). The remaining error findings are real bugs, explained.

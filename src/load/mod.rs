@@ -74,10 +74,13 @@ pub struct TokenizerInfo {
     /// id → content of added/special tokens (`added_tokens_decoder`, tokenizer.json
     /// `added_tokens`, and control-shaped `model.vocab` entries).
     pub added_tokens: BTreeMap<u32, String>,
-    /// The ids generation stops on: `eos_token_id` (int or list) of
+    /// The generation config's stop ids: `eos_token_id` (int or list) of
     /// generation_config.json, else of config.json; `None` when the folder has
     /// neither (the generation config lives elsewhere, e.g. an adapter's base model).
-    pub generation_eos_ids: Option<Vec<u32>>,
+    pub generation_eos_ids: Option<GenerationStops>,
+    /// The folder holds `adapter_config.json`: a PEFT adapter, served on top
+    /// of a base model whose generation config decides when generation stops.
+    pub adapter: bool,
     /// Whether the folder holds enough vocabulary information to say a token is unknown.
     pub has_vocab_info: bool,
     /// Other tokens known to be single tokens in the vocabulary (e.g. from
@@ -86,6 +89,20 @@ pub struct TokenizerInfo {
     /// Tokens marked special (`"special": true`, `additional_special_tokens`,
     /// the special-token keys): their shapes say what a control token looks like here.
     pub special_tokens: std::collections::BTreeSet<String>,
+}
+
+/// The `eos_token_id` of a folder's generation config, and where it was read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GenerationStops {
+    /// The ids, in file order (an int is one id).
+    pub ids: Vec<u32>,
+    /// Read from generation_config.json; `false`: derived from config.json
+    /// (`GenerationConfig.from_model_config`), which only transformers and
+    /// vLLM do.
+    pub from_generation_config: bool,
+    /// Written as a list. TGI replaces the tokenizer's eos with these ids
+    /// only when generation_config.json lists them.
+    pub listed: bool,
 }
 
 /// A model folder with everything read from it.

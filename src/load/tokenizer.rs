@@ -25,7 +25,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::TokenizerInfo;
+use super::{GenerationStops, TokenizerInfo};
 
 /// The longest vocabulary entry kept as a possible control token.
 const MAX_CONTROL_LEN: usize = 64;
@@ -59,6 +59,8 @@ pub fn read_tokenizer_info(dir: &Path, config: Option<&Value>) -> TokenizerInfo 
         }
     }
     info.generation_eos_ids = generation_eos_ids(dir);
+    // Only whether it exists matters: PEFT loads the base model named inside.
+    info.adapter = dir.join("adapter_config.json").is_file();
     info
 }
 
@@ -68,20 +70,29 @@ pub fn read_tokenizer_info(dir: &Path, config: Option<&Value>) -> TokenizerInfo 
 /// multimodal configs keep it under `text_config`). `Some(vec![])` when a
 /// config exists but names none; `None` when the folder has neither file
 /// (a tokenizer-only or adapter folder: the generation config lives elsewhere).
-fn generation_eos_ids(dir: &Path) -> Option<Vec<u32>> {
+fn generation_eos_ids(dir: &Path) -> Option<GenerationStops> {
     let read = |name: &str| {
         std::fs::read_to_string(dir.join(name))
             .ok()
             .and_then(|text| serde_json::from_str::<Value>(&text).ok())
     };
     if let Some(gc) = read("generation_config.json") {
-        return Some(gc.get("eos_token_id").and_then(ids).unwrap_or_default());
+        return Some(stops(gc.get("eos_token_id"), true));
     }
     let cfg = read("config.json")?;
     let eos = cfg
         .get("eos_token_id")
         .or_else(|| cfg.get("text_config").and_then(|t| t.get("eos_token_id")));
-    Some(eos.and_then(ids).unwrap_or_default())
+    Some(stops(eos, false))
+}
+
+/// An `eos_token_id` value as stop ids.
+fn stops(eos_token_id: Option<&Value>, from_generation_config: bool) -> GenerationStops {
+    GenerationStops {
+        ids: eos_token_id.and_then(ids).unwrap_or_default(),
+        from_generation_config,
+        listed: eos_token_id.is_some_and(Value::is_array),
+    }
 }
 
 /// Facts from `tokenizer_config.json`.

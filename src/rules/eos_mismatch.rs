@@ -2,17 +2,24 @@
 //!
 //! The closer is read from the training render of a conversation that ends
 //! with an assistant turn: the text right after the assistant's content, when
-//! it starts (after blanks) with a control-token-shaped piece. The stop
-//! tokens are the tokenizer's `eos_token` plus every id in
-//! `generation_config.json`'s `eos_token_id` (transformers' `generate` stops
-//! on any of them), mapped to text through the tokenizer's added tokens.
-//! With too little information (no closer, no eos, ids that map to nothing
-//! known) the rule stays silent: a false alarm costs more than a miss.
+//! it starts (after blanks) with a control-token-shaped piece. It is judged
+//! against each runtime's own stop set (`stop_runtimes`: transformers'
+//! `generate()` reads only the generation config's ids, vLLM adds the
+//! tokenizer's `eos_token`, TGI reads the generation config only when it is a
+//! list); the finding names the runtimes that never stop. A tokenizer-only
+//! folder (no generation_config.json or config.json) gets a warning when its
+//! `eos_token` is not the closer, since vLLM and TGI then stop on it alone; an
+//! adapter folder (adapter_config.json) none, as its base model decides. With
+//! too little information (no closer, ids that map to nothing known) the rule
+//! stays silent: a false alarm costs more than a miss. The span is the place
+//! in the template that wrote the closer in that render (`closer_source`).
 
+use super::closer_source::closer_source;
+use super::stop_runtimes::{and_list, Runtime, StopFacts};
 use super::tokens::{find_in_template, span_in_file, token_at_start};
 use super::{RuleDocs, TemplateContext};
-use crate::finding::Finding;
-use crate::probes::{ASSISTANT_TEXT, ASSISTANT_TEXT_2, NON_ASCII_ASSISTANT};
+use crate::finding::{Finding, Severity};
+use crate::probes::{Renders, ASSISTANT_TEXT, ASSISTANT_TEXT_2, NON_ASCII_ASSISTANT};
 use crate::rules::Rule;
 
 pub(super) const DOCS: RuleDocs = RuleDocs {
@@ -20,13 +27,17 @@ pub(super) const DOCS: RuleDocs = RuleDocs {
     what_it_does: "
 Renders a conversation that ends with an assistant answer and reads the control token
 the template puts right after the answer (`<|eot_id|>`, `<|im_end|>`, `<end_of_turn>`,
-`</s>`, …). That token must stop generation: it must be the tokenizer's `eos_token`,
-or one of the ids listed in `generation_config.json`'s `eos_token_id` (an int or a
-list; ids are mapped to text through `added_tokens_decoder` or tokenizer.json's
-`added_tokens`). Without generation_config.json the model's config.json decides, as
-transformers derives the generation config from it. The rule says nothing when the
-folder has neither (a tokenizer-only or adapter folder) or otherwise lacks the
-information to decide.
+`</s>`, …), then checks that each runtime stops on it. Runtimes read different files:
+transformers' `generate()` and `pipeline()` stop only on `generation_config.json`'s
+`eos_token_id` (or config.json's, when there is no generation_config.json); vLLM stops on
+the tokenizer's `eos_token` and those ids; TGI on `eos_token`, replaced by
+generation_config.json's `eos_token_id` when that is a list. Ids are mapped to text
+through `added_tokens_decoder` or tokenizer.json's `added_tokens`. The message names the
+runtimes that never stop. A tokenizer-only folder (no generation_config.json, config.json
+or adapter_config.json) whose `eos_token` is not the closer is a warning: vLLM and TGI
+then stop on `eos_token` alone. An adapter folder is not checked (its base model decides),
+nor a folder that lacks the information to decide. The finding points at the place in the
+template that wrote the closer.
 ",
     why_bad: "
 The model is trained to end its answer with the template's end-of-turn token. If
@@ -34,6 +45,7 @@ generation does not stop on that token, the model writes the end-of-turn token a
 keeps going: it invents the user's next message, or rambles until `max_new_tokens`.
 This is the classic Llama 3 fine-tune bug: `<|eot_id|>` closes turns but the saved
 tokenizer says `eos_token` is `<|end_of_text|>` and no generation config lists 128009.
+Fixing only `eos_token` is not enough: `pipeline()` still never stops (open-r1 PR #663).
 ",
     example: "
 tokenizer_config.json: \"eos_token\": \"<|end_of_text|>\", config.json with
@@ -42,9 +54,10 @@ tokenizer_config.json: \"eos_token\": \"<|end_of_text|>\", config.json with
     {{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] + '<|eot_id|>' }}
 ",
     how_to_fix: "
-Make the end-of-turn token a stop token: add a `generation_config.json` whose
-`eos_token_id` lists it (Llama 3: `[128001, 128008, 128009]`), or set `eos_token` in
-tokenizer_config.json to the end-of-turn token (`<|eot_id|>`, `<|im_end|>`).
+Make the end-of-turn token a stop token everywhere: ship a `generation_config.json`
+whose `eos_token_id` is a list that includes it (Llama 3: `[128001, 128008, 128009]`),
+and set `eos_token` in tokenizer_config.json to the end-of-turn token (`<|eot_id|>`,
+`<|im_end|>`).
 ",
 };
 
@@ -57,60 +70,125 @@ const ENDINGS: [(&str, &str); 4] = [
 ];
 
 pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
-    let Some((probe, closer)) = ENDINGS.iter().find_map(|(probe, content)| {
-        let render = ctx.renders.ok(probe, false)?;
-        Some((*probe, turn_closer(render, content)?))
-    }) else {
+    let model = ctx.model;
+    let tok = &model.tokenizer;
+    // An adapter's base model decides when generation stops; a loose file
+    // has no folder to read the stop ids from.
+    if tok.adapter || model.loose {
+        return Vec::new();
+    }
+    let Some((probe, at, closer)) = assistant_closer(ctx.renders) else {
         return Vec::new();
     };
-    let tok = &ctx.model.tokenizer;
-    let eos = ctx
-        .model
+    let eos = model
         .special_tokens
         .get("eos_token")
+        .map(String::as_str)
         .filter(|e| !e.is_empty());
-    // Without a generation or model config the stop ids are decided elsewhere
-    // (an adapter's base model, a tokenizer-only folder): nothing to judge.
-    let Some(generation_ids) = tok.generation_eos_ids.as_deref() else {
-        return Vec::new();
-    };
-    let mut stops: Vec<&str> = eos.map(String::as_str).into_iter().collect();
-    let mut unmapped = Vec::new();
-    for id in generation_ids {
-        match tok.added_tokens.get(id) {
-            Some(text) => stops.push(text),
-            None => unmapped.push(*id),
-        }
-    }
-    if stops.is_empty() || stops.contains(&closer) || !unmapped.is_empty() {
-        return Vec::new();
-    }
     let t = ctx.template;
-    let mut finding = Finding::new(
-        Rule::EosMismatch,
-        &t.path,
-        format!(
-            "assistant turns end with `{closer}`, which is not a stop token: {}",
-            describe_stops(eos.map(String::as_str), generation_ids, &tok.added_tokens)
-        ),
+    let span = closer_source(&t.text, ctx.renders, probe, at, closer)
+        .or_else(|| find_in_template(&t.text, closer))
+        .map(|range| span_in_file(t, range));
+    let finding = match &tok.generation_eos_ids {
+        Some(generation) => {
+            let facts = StopFacts {
+                eos,
+                generation,
+                added: &tok.added_tokens,
+            };
+            let verdicts: Vec<(Runtime, Option<bool>)> = Runtime::ALL
+                .into_iter()
+                .map(|r| (r, facts.stops(r, closer)))
+                .collect();
+            let runtimes = |v: bool| -> Vec<&str> {
+                verdicts
+                    .iter()
+                    .filter(|(_, s)| *s == Some(v))
+                    .map(|(r, _)| r.label())
+                    .collect()
+            };
+            let (never, stop) = (runtimes(false), runtimes(true));
+            if never.is_empty() {
+                return Vec::new();
+            }
+            let others = match stop.len() {
+                0 => String::new(),
+                1 => format!("; {} stops", stop[0]),
+                _ => format!("; {} stop", and_list(&stop)),
+            };
+            Finding::new(
+                Rule::EosMismatch,
+                &t.path,
+                format!(
+                    "assistant turns end with `{closer}`: generation never stops under {}{others} ({})",
+                    and_list(&never),
+                    facts.describe()
+                ),
+            )
+            .with_help(fix_help(closer, &tok.added_tokens))
+        }
+        // A tokenizer-only folder: the model (and its generation config) is
+        // elsewhere, but serving with this tokenizer makes vLLM and TGI stop
+        // on its `eos_token`, plus whatever the model's config adds.
+        None => {
+            let Some(eos) = eos.filter(|e| *e != closer) else {
+                return Vec::new();
+            };
+            Finding::new(
+                Rule::EosMismatch,
+                &t.path,
+                format!(
+                    "assistant turns end with `{closer}`, but `eos_token` is `{eos}`: vLLM and TGI stop on `eos_token` alone unless the model's generation config lists `{closer}` (this folder has no generation_config.json or config.json)"
+                ),
+            )
+            .with_severity(Severity::Warning)
+            .with_help(format!(
+                "set `eos_token` to `{closer}`, or ship a generation_config.json whose `eos_token_id` lists it"
+            ))
+        }
+    };
+    let finding = finding.with_template(&t.name).with_probe(probe);
+    vec![match span {
+        Some(span) => finding.with_span(span),
+        None => finding,
+    }]
+}
+
+/// The control token that closes an assistant turn in a template's training
+/// renders: the probe it was read from, its byte offset in that render, and
+/// the token.
+pub fn assistant_closer(renders: &Renders) -> Option<(&'static str, usize, &str)> {
+    ENDINGS.iter().find_map(|(probe, content)| {
+        let render = renders.ok(probe, false)?;
+        let range = turn_closer_range(render, content)?;
+        Some((*probe, range.start, &render[range]))
+    })
+}
+
+/// What to change so that every runtime stops on `closer`.
+fn fix_help(closer: &str, added: &std::collections::BTreeMap<u32, String>) -> String {
+    let id = added
+        .iter()
+        .find(|(_, text)| text.as_str() == closer)
+        .map(|(id, _)| format!("{id} (`{closer}`)"))
+        .unwrap_or_else(|| format!("`{closer}`'s id"));
+    format!(
+        "list {id} in generation_config.json's `eos_token_id`, written as a list: transformers generate() stops only on those ids, TGI reads them only from a list, vLLM adds them to `eos_token`"
     )
-    .with_template(&t.name)
-    .with_probe(probe)
-    .with_help(format!(
-        "add `{closer}`'s id to `eos_token_id` in generation_config.json, or set `eos_token` to `{closer}`"
-    ));
-    if let Some(range) = find_in_template(&t.text, closer) {
-        finding = finding.with_span(span_in_file(t, range));
-    }
-    vec![finding]
 }
 
 /// The control token right after the last occurrence of `content` in
 /// `render`, skipping blanks; `None` when the turn is closed by plain text or
 /// not at all.
-pub(super) fn turn_closer<'r>(render: &'r str, content: &str) -> Option<&'r str> {
+#[cfg(test)]
+fn turn_closer<'r>(render: &'r str, content: &str) -> Option<&'r str> {
+    turn_closer_range(render, content).map(|r| &render[r])
+}
+
+/// The byte range of `turn_closer` in `render`.
+fn turn_closer_range(render: &str, content: &str) -> Option<std::ops::Range<usize>> {
     let at = render.rfind(content)? + content.len();
-    closer_at(render, at).map(|r| &render[r])
+    closer_at(render, at)
 }
 
 /// The byte range of the control token that follows `at` after blanks.
@@ -119,31 +197,6 @@ pub(super) fn closer_at(render: &str, at: usize) -> Option<std::ops::Range<usize
     let after = rest.trim_start_matches([' ', '\n', '\r', '\t']);
     let start = at + (rest.len() - after.len());
     token_at_start(after).map(|(t, _)| start..start + t.len())
-}
-
-fn describe_stops(
-    eos: Option<&str>,
-    ids: &[u32],
-    added: &std::collections::BTreeMap<u32, String>,
-) -> String {
-    let eos = match eos {
-        Some(e) => format!("`eos_token` is `{e}`"),
-        None => "no `eos_token`".to_string(),
-    };
-    if ids.is_empty() {
-        return format!("{eos} and the generation config lists no `eos_token_id`");
-    }
-    let listed: Vec<String> = ids
-        .iter()
-        .map(|id| match added.get(id) {
-            Some(text) => format!("{id} (`{text}`)"),
-            None => id.to_string(),
-        })
-        .collect();
-    format!(
-        "{eos} and the generation config's `eos_token_id` is [{}]",
-        listed.join(", ")
-    )
 }
 
 #[cfg(test)]

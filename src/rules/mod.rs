@@ -2,8 +2,10 @@
 //! listed once in `registry::TABLE`.
 //!
 //! A rule is a small, stateless function over a loaded model folder and the
-//! renders of its templates. Rules never read files, never render and never
-//! print; they return findings with the rule's default severity, which
+//! renders of its templates. Rules never read files and never print; the one
+//! render a rule makes is of a variant of its template, through the pure
+//! `Renders::render_variant`, to find which span wrote a piece of a render
+//! (`closer_source`); they return findings with the rule's default severity, which
 //! `resolve` may change by policy. Rule ids are a public contract (`crate::rule`):
 //! never rename one.
 //!
@@ -17,6 +19,7 @@ use crate::render::{CompileError, Compiled};
 
 pub mod anatomy;
 mod capability_missing;
+mod closer_source;
 mod config_invalid;
 mod double_bos;
 mod eos_mismatch;
@@ -25,6 +28,7 @@ mod generation_prompt_missing;
 mod generation_prompt_unconditional;
 mod prefix_mismatch;
 pub mod registry;
+mod stop_runtimes;
 mod template_drift;
 mod template_missing;
 mod template_render;
