@@ -16,7 +16,7 @@ use crate::capabilities::{detect as detect_capabilities, Capability};
 use crate::discover::ModelDir;
 use crate::discover::{discover, DiscoverOptions};
 use crate::finding::Finding;
-use crate::load::{load_with, LoadOptions, LoadedModel};
+use crate::load::{load_with, LoadOptions, LoadedModel, Runtime, Template};
 use crate::probes::{render_probes, Renders};
 use crate::render::compile;
 use crate::resolve::{resolve, CheckedModel, CheckedTemplate, Report, Settings, Stats};
@@ -83,6 +83,11 @@ impl Plan {
     fn runs(&self, rule: Rule) -> bool {
         self.rules.contains(&rule)
     }
+
+    /// Whether `rule` runs on `model`'s templates (drift rules belong to one runtime).
+    fn runs_on(&self, rule: Rule, model: &LoadedModel) -> bool {
+        self.runs(rule) && crate::rules::runs_on(rule, model.runtime)
+    }
 }
 
 /// What one model folder produced.
@@ -100,7 +105,7 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
     let plan = Plan::new(opts, settings);
     let results: Vec<ModelResult> = dirs
         .par_iter()
-        .map(|md| check_one(md, opts, &plan))
+        .flat_map(|md| check_one(md, opts, &plan))
         .collect();
 
     let mut findings = Vec::new();
@@ -108,10 +113,11 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
     let mut stats = Stats::default();
     let mut models = Vec::new();
     for r in results {
-        if r.model.loose {
-            stats.files += 1;
-        } else {
-            stats.folders += 1;
+        match (r.model.runtime, r.model.loose) {
+            // A GGUF file is part of its folder, not a folder of its own.
+            (Runtime::LlamaCpp, _) => {}
+            (Runtime::Transformers, true) => stats.files += 1,
+            (Runtime::Transformers, false) => stats.folders += 1,
         }
         stats.templates += r.model.templates.len();
         stats.renders += r.renders;
@@ -199,8 +205,9 @@ fn probe_vars(model: &LoadedModel, user: &Map<String, Value>) -> Map<String, Val
     vars
 }
 
-fn check_one(md: &ModelDir, opts: &CheckOptions, plan: &Plan) -> ModelResult {
-    let model = load_with(md, &plan.load);
+fn check_one(md: &ModelDir, opts: &CheckOptions, plan: &Plan) -> Vec<ModelResult> {
+    let mut model = load_with(md, &plan.load);
+    let ggufs = std::mem::take(&mut model.ggufs);
     // Loading's own findings (`config-invalid`); `resolve` drops disabled ones.
     let mut findings = model.findings.clone();
     let baseline = opts.baseline.as_ref().filter(|_| plan.baseline);
@@ -210,8 +217,97 @@ fn check_one(md: &ModelDir, opts: &CheckOptions, plan: &Plan) -> ModelResult {
         baseline: lost.as_deref(),
         options: &opts.rule_options,
     };
-    findings.extend(check_model_rules(&ctx, |r| plan.runs(r)));
-    let vars = probe_vars(&model, &opts.vars);
+    findings.extend(check_model_rules(&ctx, |r| plan.runs_on(r, &model)));
+    let checked = check_templates(&model, opts, plan, |t| {
+        baseline
+            .and_then(|b| b.find(&model, t))
+            .map(|found| (found.origin, found.text))
+    });
+    findings.extend(checked.findings);
+    let mut out = Vec::with_capacity(1 + ggufs.len());
+    for gguf in ggufs {
+        out.push(check_gguf(gguf, &model, opts, plan));
+    }
+    out.insert(
+        0,
+        ModelResult {
+            model,
+            findings,
+            renders: checked.renders,
+            capabilities: checked.capabilities,
+        },
+    );
+    out
+}
+
+/// A GGUF file of a folder, checked like a model of its own. Its templates
+/// are compared (`gguf-template-drift`) with the folder's template of the
+/// same name, the one transformers uses, or without one with the baseline's.
+fn check_gguf(
+    gguf: LoadedModel,
+    folder: &LoadedModel,
+    opts: &CheckOptions,
+    plan: &Plan,
+) -> ModelResult {
+    let mut findings = gguf.findings.clone();
+    let baseline = opts
+        .baseline
+        .as_ref()
+        .filter(|_| plan.runs(Rule::GgufTemplateDrift));
+    let expected: Vec<(String, String)> = if folder.templates.is_empty() {
+        baseline
+            .map(|b| b.templates_for(folder))
+            .unwrap_or_default()
+    } else {
+        folder
+            .templates
+            .iter()
+            .map(|t| (t.name.clone(), t.path.clone()))
+            .collect()
+    };
+    let ctx = ModelContext {
+        model: &gguf,
+        baseline: Some(&expected),
+        options: &opts.rule_options,
+    };
+    findings.extend(check_model_rules(&ctx, |r| plan.runs_on(r, &gguf)));
+    let checked = check_templates(&gguf, opts, plan, |t| {
+        match folder.templates.iter().find(|f| f.name == t.name) {
+            Some(f) => Some((f.path.clone(), f.text.clone())),
+            None if folder.templates.is_empty() => baseline
+                .and_then(|b| b.find(folder, t))
+                .map(|found| (found.origin, found.text)),
+            None => None,
+        }
+    });
+    findings.extend(checked.findings);
+    ModelResult {
+        model: gguf,
+        findings,
+        renders: checked.renders,
+        capabilities: checked.capabilities,
+    }
+}
+
+/// What the template rules produced for one model.
+struct Checked {
+    findings: Vec<Finding>,
+    renders: usize,
+    /// One entry per template of the model.
+    capabilities: Vec<Vec<Capability>>,
+}
+
+/// Compile, render and check every template of `model`. `reference` gives
+/// the `(origin, text)` a template is compared with (a baseline's, or for a
+/// GGUF the folder's), rendered with the same variables.
+fn check_templates(
+    model: &LoadedModel,
+    opts: &CheckOptions,
+    plan: &Plan,
+    reference: impl Fn(&Template) -> Option<(String, String)>,
+) -> Checked {
+    let vars = probe_vars(model, &opts.vars);
+    let mut findings = Vec::new();
     let mut renders_count = 0;
     let mut capabilities = Vec::new();
     for template in model.templates.iter().filter(|_| plan.templates) {
@@ -225,39 +321,36 @@ fn check_one(md: &ModelDir, opts: &CheckOptions, plan: &Plan) -> ModelResult {
             Ok(_) if plan.renders => detect_capabilities(&renders, &template.text),
             Ok(_) | Err(_) => Vec::new(),
         });
-        let baseline = baseline
-            .and_then(|b| b.find(&model, template))
-            .map(|found| {
-                // An identical text renders identically: `template-drift`
-                // compares texts first and needs no renders then.
-                let renders = if found.text == template.text {
-                    Renders::default()
-                } else {
-                    match compile(&found.text) {
-                        Ok(c) => render_probes(&c, &vars, opts.now),
-                        Err(_) => Renders::default(),
-                    }
-                };
-                BaselineTemplate {
-                    origin: found.origin,
-                    text: found.text,
-                    renders,
+        let baseline = reference(template).map(|(origin, text)| {
+            // An identical text renders identically: the drift rules
+            // compare texts first and need no renders then.
+            let renders = if text == template.text {
+                Renders::default()
+            } else {
+                match compile(&text) {
+                    Ok(c) => render_probes(&c, &vars, opts.now),
+                    Err(_) => Renders::default(),
                 }
-            });
+            };
+            BaselineTemplate {
+                origin,
+                text,
+                renders,
+            }
+        });
         let ctx = TemplateContext {
-            model: &model,
+            model,
             template,
             compiled: compiled.as_ref(),
             renders: &renders,
             baseline: baseline.as_ref(),
             options: &opts.rule_options,
         };
-        findings.extend(check_template_rules(&ctx, |r| plan.runs(r)));
+        findings.extend(check_template_rules(&ctx, |r| plan.runs_on(r, model)));
     }
     // Reports zip capabilities with templates: one entry per template.
     capabilities.resize_with(model.templates.len(), Vec::new);
-    ModelResult {
-        model,
+    Checked {
         findings,
         renders: renders_count,
         capabilities,

@@ -324,10 +324,25 @@ fn render(args: RenderArgs) -> Result<ExitCode> {
         .template_name
         .clone()
         .unwrap_or_else(|| "default".to_string());
-    let model = load(&ModelDir {
-        dir: dir.clone(),
-        rel_dir: ".".into(),
+    let gguf = file.as_ref().filter(|f| {
+        f.file_name()
+            .is_some_and(|n| crate::load::is_gguf_name(&n.to_string_lossy()))
     });
+    let model = match gguf {
+        // A GGUF file: its own templates and special tokens (from its token list).
+        Some(f) => {
+            let shown = f.to_string_lossy();
+            match crate::load::load_gguf(f, &shown, &crate::load::LoadOptions::default()) {
+                Ok(Some(m)) => m,
+                Ok(None) => bail!("`{shown}` is not a language model (a projector or an adapter): it has no chat template"),
+                Err(finding) => bail!("{}", finding.message),
+            }
+        }
+        None => load(&ModelDir {
+            dir: dir.clone(),
+            rel_dir: ".".into(),
+        }),
+    };
     let text = match &file {
         Some(f) if f.extension().is_some_and(|e| e == "jinja") && args.template_name.is_none() => {
             std::fs::read_to_string(f).with_context(|| format!("cannot read `{}`", f.display()))?
@@ -335,7 +350,7 @@ fn render(args: RenderArgs) -> Result<ExitCode> {
         _ => {
             // A JSON file given by name: its own templates (a loose load), not
             // whichever source wins in its folder; special tokens stay the folder's.
-            let own = file.as_ref().map(|f| {
+            let own = file.as_ref().filter(|_| gguf.is_none()).map(|f| {
                 load(&ModelDir {
                     dir: f.clone(),
                     rel_dir: f.to_string_lossy().into_owned(),

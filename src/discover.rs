@@ -85,11 +85,12 @@ pub const COMPANION_FILES: [&str; 4] = [
 ];
 
 /// What is looked at when no `--include` is given.
-pub const DEFAULT_INCLUDE: [&str; 4] = [
+pub const DEFAULT_INCLUDE: [&str; 5] = [
     "tokenizer_config.json",
     "chat_template.jinja",
     "chat_template.json",
     "**/additional_chat_templates/*.jinja",
+    "*.gguf",
 ];
 
 /// Compiled include/exclude globs.
@@ -229,6 +230,11 @@ fn classify(file: &Path, explicit: bool) -> Option<(PathBuf, Kind)> {
         let model = MARKER_FILES.iter().any(|m| parent.join(m).is_file())
             || parent.join("additional_chat_templates").is_dir();
         return model.then_some((parent, Kind::Folder));
+    }
+    // A GGUF file belongs to its folder's model (loading reads every GGUF
+    // there); a folder of only GGUF files is a model folder of its own.
+    if crate::load::is_gguf_name(&name) {
+        return Some((parent, Kind::Folder));
     }
     let ext = Path::new(name.as_ref())
         .extension()

@@ -75,6 +75,7 @@ rules! {
     UnknownSpecialToken => "unknown-special-token", Error;
     CapabilityMissing => "capability-missing", Error;
     GenerationMask => "generation-mask", Warning;
+    GgufTemplateDrift => "gguf-template-drift", Error;
 }
 
 impl Rule {

@@ -125,6 +125,11 @@ pub fn load_with(md: &ModelDir, opts: &LoadOptions) -> LoadedModel {
 
     let groups = [jinja, processor, config_templates];
     resolve_precedence(&mut model, groups);
+    super::gguf::load_ggufs(&mut model, &dir, opts);
+    let shadowed = model.shadowed.clone();
+    for gguf in &mut model.ggufs {
+        gguf.folder_shadowed = shadowed.clone();
+    }
     model
 }
 

@@ -29,6 +29,8 @@ pub enum Origin {
     ChatTemplateJson,
     /// The `chat_template` key of `tokenizer_config.json`.
     TokenizerConfig,
+    /// `tokenizer.chat_template` (or `.<name>`) in a GGUF file's metadata.
+    Gguf,
 }
 
 impl Origin {
@@ -38,6 +40,7 @@ impl Origin {
             Origin::AdditionalJinja => "additional_chat_templates/",
             Origin::ChatTemplateJson => "chat_template.json",
             Origin::TokenizerConfig => "tokenizer_config.json `chat_template`",
+            Origin::Gguf => "GGUF `tokenizer.chat_template`",
         }
     }
 }
@@ -105,6 +108,17 @@ pub struct GenerationStops {
     pub listed: bool,
 }
 
+/// Which runtime reads the model's templates: the rules follow its semantics
+/// (stop tokens, BOS handling).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Runtime {
+    /// transformers, from the Hugging Face files.
+    #[default]
+    Transformers,
+    /// llama.cpp (and the apps built on it), from a GGUF file.
+    LlamaCpp,
+}
+
 /// A model folder with everything read from it.
 #[derive(Clone, Debug, Default)]
 pub struct LoadedModel {
@@ -134,6 +148,15 @@ pub struct LoadedModel {
     pub sources: Vec<SourceFile>,
     /// Problems found while loading (`config-invalid`).
     pub findings: Vec<Finding>,
+    /// Who reads the templates (a GGUF file's model is `LlamaCpp`).
+    pub runtime: Runtime,
+    /// The folder's GGUF model files, each a model of its own (`dir` and
+    /// `rel_dir` are then the file); empty inside one.
+    pub ggufs: Vec<LoadedModel>,
+    /// For a GGUF file's model: the templates its folder has that
+    /// transformers ignores (`shadowed`), to tell a GGUF converted from a
+    /// stale source.
+    pub folder_shadowed: Vec<Template>,
 }
 
 /// What `load_with` reads besides the templates and special tokens.
@@ -152,10 +175,12 @@ impl Default for LoadOptions {
 }
 
 mod folder;
+mod gguf;
 mod json;
 mod key;
 mod read;
 pub mod tokenizer;
 
 pub use folder::{load, load_with, SPECIAL_TOKEN_KEYS};
+pub use gguf::{is_gguf_name, load_one as load_gguf};
 pub use read::{LFS_POINTER, MAX_FILE_BYTES};

@@ -19,6 +19,7 @@ use super::stop_runtimes::{and_list, Runtime, StopFacts};
 use super::tokens::{find_in_template, span_in_file, token_at_start};
 use super::{RuleDocs, TemplateContext};
 use crate::finding::{Finding, Severity};
+use crate::load::Runtime as LoadRuntime;
 use crate::probes::{Renders, ASSISTANT_TEXT, ASSISTANT_TEXT_2, NON_ASCII_ASSISTANT};
 use crate::rules::Rule;
 
@@ -37,7 +38,10 @@ runtimes that never stop. A tokenizer-only folder (no generation_config.json, co
 or adapter_config.json) whose `eos_token` is not the closer is a warning: vLLM and TGI
 then stop on `eos_token` alone. An adapter folder is not checked (its base model decides),
 nor a folder that lacks the information to decide. The finding points at the place in the
-template that wrote the closer.
+template that wrote the closer. For a template embedded in a GGUF file the runtime is
+llama.cpp, and the stop tokens are its end-of-generation set: the GGUF's eos, eot and eom
+ids, the FIM separators, and every vocabulary token llama.cpp recognises by its text
+(`<|eot_id|>`, `<|im_end|>`, `<end_of_turn>`, …; src/llama-vocab.cpp).
 ",
     why_bad: "
 The model is trained to end its answer with the template's end-of-turn token. If
@@ -89,8 +93,29 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     let span = closer_source(&t.text, ctx.renders, probe, at, closer)
         .or_else(|| find_in_template(&t.text, closer))
         .map(|range| span_in_file(t, range));
-    let finding = match &tok.generation_eos_ids {
-        Some(generation) => {
+    let finding = match (&tok.generation_eos_ids, model.runtime) {
+        // A GGUF file: llama.cpp stops on its end-of-generation set, which
+        // loading put in `generation_eos_ids` (load/gguf.rs).
+        (Some(eog), LoadRuntime::LlamaCpp) => {
+            let texts: Vec<Option<&String>> =
+                eog.ids.iter().map(|id| tok.added_tokens.get(id)).collect();
+            if texts.contains(&None) || texts.iter().flatten().any(|t| *t == closer) {
+                return Vec::new();
+            }
+            Finding::new(
+                Rule::EosMismatch,
+                &t.path,
+                format!(
+                    "assistant turns end with `{closer}`, which llama.cpp does not stop on: its end-of-generation tokens are [{}]",
+                    listed(&eog.ids, &tok.added_tokens)
+                ),
+            )
+            .with_help(format!(
+                "set `tokenizer.ggml.eot_token_id` (or `eos_token_id`) to `{closer}`'s id, e.g. with gguf-py's `gguf_set_metadata.py`, or reconvert"
+            ))
+        }
+        (None, LoadRuntime::LlamaCpp) => return Vec::new(),
+        (Some(generation), LoadRuntime::Transformers) => {
             let facts = StopFacts {
                 eos,
                 generation,
@@ -130,7 +155,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         // A tokenizer-only folder: the model (and its generation config) is
         // elsewhere, but serving with this tokenizer makes vLLM and TGI stop
         // on its `eos_token`, plus whatever the model's config adds.
-        None => {
+        (None, LoadRuntime::Transformers) => {
             let Some(eos) = eos.filter(|e| *e != closer) else {
                 return Vec::new();
             };
@@ -152,6 +177,18 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         Some(span) => finding.with_span(span),
         None => finding,
     }]
+}
+
+/// `id (`text`)` for each id, comma-separated.
+fn listed(ids: &[u32], added: &std::collections::BTreeMap<u32, String>) -> String {
+    let items: Vec<String> = ids
+        .iter()
+        .map(|id| match added.get(id) {
+            Some(text) => format!("{id} (`{text}`)"),
+            None => id.to_string(),
+        })
+        .collect();
+    items.join(", ")
 }
 
 /// The control token that closes an assistant turn in a template's training

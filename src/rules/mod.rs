@@ -13,7 +13,7 @@
 //! `registry::TABLE` (its docs, needs and check function), and its file.
 
 use crate::finding::{Finding, Span};
-use crate::load::{LoadedModel, Template};
+use crate::load::{LoadedModel, Runtime, Template};
 use crate::probes::Renders;
 use crate::render::{CompileError, Compiled};
 
@@ -26,8 +26,10 @@ mod eos_mismatch;
 mod generation_mask;
 mod generation_prompt_missing;
 mod generation_prompt_unconditional;
+mod gguf_template_drift;
 mod prefix_mismatch;
 pub mod registry;
+mod render_diff;
 mod stop_runtimes;
 mod template_drift;
 mod template_missing;
@@ -90,6 +92,16 @@ pub(crate) fn template_span(template: &Template, range: std::ops::Range<usize>) 
         template.offsets.to_file(start),
         template.offsets.to_file(end),
     )
+}
+
+/// Whether `rule` runs on templates read by `runtime`: each drift rule
+/// belongs to one (a GGUF's copy is compared by `gguf-template-drift`, a
+/// folder's template against a baseline by `template-drift`).
+pub fn runs_on(rule: Rule, runtime: Runtime) -> bool {
+    match runtime {
+        Runtime::Transformers => rule != Rule::GgufTemplateDrift,
+        Runtime::LlamaCpp => rule != Rule::TemplateDrift,
+    }
 }
 
 /// Findings about a folder as a whole (its files, not one template), from

@@ -12,9 +12,9 @@
 
 use super::{
     capability_missing, config_invalid, double_bos, eos_mismatch, generation_mask,
-    generation_prompt_missing, generation_prompt_unconditional, prefix_mismatch, template_drift,
-    template_missing, template_render, template_sources_disagree, template_syntax,
-    unknown_special_token, ModelContext, TemplateContext,
+    generation_prompt_missing, generation_prompt_unconditional, gguf_template_drift,
+    prefix_mismatch, template_drift, template_missing, template_render, template_sources_disagree,
+    template_syntax, unknown_special_token, ModelContext, TemplateContext,
 };
 use crate::finding::Finding;
 use crate::rule::Rule;
@@ -237,6 +237,12 @@ const ROWS: [RuleEntry; Rule::ALL.len()] = [
         Rule::GenerationMask,
         &generation_mask::DOCS,
         Template(generation_mask::check),
+    )
+    .needs(Needs::RENDERS),
+    RuleEntry::new(
+        Rule::GgufTemplateDrift,
+        &gguf_template_drift::DOCS,
+        TemplateAndModel(gguf_template_drift::check, gguf_template_drift::check_lost),
     )
     .needs(Needs::RENDERS),
 ];

@@ -6,12 +6,9 @@
 //! control, renamed variables); only renders do. The first probe whose render
 //! differs is reported with a unified diff of the two renders.
 
-use similar::TextDiff;
-
-use super::anatomy::common_prefix_len;
-use super::{template_span, BaselineTemplate, ModelContext, RuleDocs, TemplateContext};
-use crate::finding::{escape_snippet, Finding};
-use crate::probes::RenderedProbe;
+use super::render_diff::{first_render_diff, Side};
+use super::{template_span, ModelContext, RuleDocs, TemplateContext};
+use crate::finding::Finding;
 use crate::rules::Rule;
 
 pub(super) const DOCS: RuleDocs = RuleDocs {
@@ -57,23 +54,16 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     if base.text == t.text {
         return Vec::new();
     }
-    let Some((ours, theirs)) = first_difference(&ctx.renders.items, base) else {
+    let side = |header, word| Side { header, word };
+    let Some(d) = first_render_diff(
+        &base.renders,
+        ctx.renders,
+        side(&base.origin, "baseline"),
+        side(&t.path, "this template"),
+    ) else {
         return Vec::new();
     };
-    let probe = ours.probe.name;
-    let gen = if ours.add_generation_prompt {
-        "True"
-    } else {
-        "False"
-    };
-    let ours_text = shown(&ours.result);
-    let theirs_text = shown(&theirs.result);
-    let diff = TextDiff::from_lines(&theirs_text, &ours_text)
-        .unified_diff()
-        .context_radius(3)
-        .header(&base.origin, &t.path)
-        .to_string();
-    let diff = format!("{diff}{}", first_change(&theirs_text, &ours_text));
+    let (probe, gen) = (d.probe, d.generation_flag());
     vec![Finding::new(
         Rule::TemplateDrift,
         &t.path,
@@ -85,7 +75,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     .with_span(template_span(t, 0..0))
     .with_template(&t.name)
     .with_probe(probe)
-    .with_detail(diff)
+    .with_detail(d.diff)
     .with_help("restore the baseline's template, or update the baseline if the change is intended")]
 }
 
@@ -121,50 +111,4 @@ pub(super) fn check_lost(ctx: &ModelContext<'_>) -> Vec<Finding> {
             ))
         })
         .collect()
-}
-
-/// The first render (in probe order) whose result differs from the
-/// baseline's, with the baseline's render of the same probe.
-fn first_difference<'a>(
-    ours: &'a [RenderedProbe],
-    base: &'a BaselineTemplate,
-) -> Option<(&'a RenderedProbe, &'a RenderedProbe)> {
-    ours.iter().find_map(|o| {
-        let b = base.renders.items.iter().find(|b| {
-            b.probe.name == o.probe.name && b.add_generation_prompt == o.add_generation_prompt
-        })?;
-        let same = match (&o.result, &b.result) {
-            (Ok(x), Ok(y)) => x == y,
-            (Err(x), Err(y)) => x.kind == y.kind,
-            (Ok(_), Err(_)) | (Err(_), Ok(_)) => false,
-        };
-        (!same).then_some((o, b))
-    })
-}
-
-/// One line naming the first differing byte with the text around it,
-/// escaped: a line diff hides whitespace changes (`\n\n` → `\n`).
-fn first_change(theirs: &str, ours: &str) -> String {
-    let at = common_prefix_len(theirs, ours);
-    let around = |s: &str| {
-        let tail: String = s[at..].chars().take(24).collect();
-        if tail.is_empty() {
-            "the end of the render".to_string()
-        } else {
-            format!("`{}`", escape_snippet(&tail, 40))
-        }
-    };
-    format!(
-        "first difference at byte {at}: baseline has {}, this template has {}\n",
-        around(theirs),
-        around(ours)
-    )
-}
-
-/// A render as diffable text: the prompt, or the error in its place.
-fn shown(result: &Result<String, crate::render::RenderError>) -> String {
-    match result {
-        Ok(s) => s.clone(),
-        Err(e) => format!("(render failed: {})\n", e.message),
-    }
 }

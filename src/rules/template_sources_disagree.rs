@@ -141,7 +141,7 @@ fn finding(ignored: &Template, message: String) -> Finding {
 
 /// Which runtimes read which of the two sources.
 fn who_reads(used: &Template, ignored: &Template) -> String {
-    use Origin::{AdditionalJinja, ChatTemplateJson, JinjaFile, TokenizerConfig};
+    use Origin::{AdditionalJinja, ChatTemplateJson, Gguf, JinjaFile, TokenizerConfig};
     match (used.origin, ignored.origin) {
         (JinjaFile | AdditionalJinja, TokenizerConfig) => format!(
             "transformers uses `{}`; llama.cpp's GGUF converter (which prefers the config key) and TGI use `{}`",
@@ -160,7 +160,8 @@ fn who_reads(used: &Template, ignored: &Template) -> String {
             used.path, used.name
         ),
         (JinjaFile | AdditionalJinja, JinjaFile | AdditionalJinja)
-        | (ChatTemplateJson | TokenizerConfig, _) => format!(
+        | (JinjaFile | AdditionalJinja, Gguf)
+        | (ChatTemplateJson | TokenizerConfig | Gguf, _) => format!(
             "AutoTokenizer and AutoProcessor load these in different orders, so `{}` depends on the loader",
             used.name
         ),
