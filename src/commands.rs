@@ -63,7 +63,10 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     let mut paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        args.paths.clone()
+        args.paths
+            .iter()
+            .map(|p| hub_or_path(p))
+            .collect::<Result<_>>()?
     };
     if root != cwd {
         paths = paths.into_iter().map(|p| cwd.join(p)).collect();
@@ -306,11 +309,12 @@ fn read_json_arg(path: &Path) -> Result<Value> {
 }
 
 fn render(args: RenderArgs) -> Result<ExitCode> {
-    let path = &args.path;
+    let path = &hub_or_path(&args.path)?;
     if !path.exists() {
         bail!("path `{}` does not exist", path.display());
     }
     let (dir, file) = if path.is_dir() {
+        one_model_folder(path)?;
         (path.clone(), None)
     } else {
         (
@@ -384,6 +388,13 @@ fn render(args: RenderArgs) -> Result<ExitCode> {
         now: parse_now(args.env.now.as_deref())?,
     };
     let mut extra = Map::new();
+    if args.messages.is_none() {
+        input.messages = default_conversation();
+        crate::report::eprint_line(&format!(
+            "chat-template-lint: no --messages given: rendering the default conversation {} (the `user` probe); pass --messages FILE for another",
+            input.messages
+        ));
+    }
     if let Some(m) = &args.messages {
         match read_json_arg(m)? {
             Value::Array(items) => input.messages = Value::Array(items),
@@ -452,6 +463,60 @@ fn render(args: RenderArgs) -> Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// A path from the command line, or the cached snapshot of the Hub id it
+/// names (`org/model` where no such path exists; see `hub`), said on stderr.
+fn hub_or_path(path: &Path) -> Result<PathBuf> {
+    let cache = crate::hub::cache_dir(|name| std::env::var_os(name));
+    match crate::hub::resolve_arg(path, cache.as_deref())? {
+        Some(snapshot) => {
+            crate::report::eprint_line(&format!(
+                "chat-template-lint: `{}` is not a path here; using its snapshot in the Hugging Face cache: {}",
+                path.display(),
+                snapshot.display()
+            ));
+            Ok(snapshot)
+        }
+        None => Ok(path.to_path_buf()),
+    }
+}
+
+/// What `render` renders when no `--messages` is given: the `user` probe,
+/// one user turn (every chat template accepts it; a system turn some reject).
+fn default_conversation() -> Value {
+    crate::probes::probes()
+        .iter()
+        .find(|p| p.name == "user")
+        .map_or_else(|| Value::Array(vec![]), |p| p.messages.clone())
+}
+
+/// `render` renders one model folder: a folder that is not one itself but
+/// holds model folders below is an error naming them (the first few).
+fn one_model_folder(dir: &Path) -> Result<()> {
+    if crate::discover::is_model_folder(dir) {
+        return Ok(());
+    }
+    let found = crate::discover::discover(&[dir.to_path_buf()], dir, &DiscoverOptions::default())?;
+    let Some(first) = found.first() else {
+        return Ok(());
+    };
+    const SHOWN: usize = 5;
+    let mut names: Vec<String> = found
+        .iter()
+        .take(SHOWN)
+        .map(|m| format!("`{}`", m.dir.display()))
+        .collect();
+    if found.len() > SHOWN {
+        names.push(format!("and {} more", found.len() - SHOWN));
+    }
+    bail!(
+        "`{}` is not one model folder: it holds {} ({}). `render` renders one template; name its folder or file, e.g. `chat-template-lint render {}`",
+        dir.display(),
+        if found.len() == 1 { "1 model folder".to_string() } else { format!("{} model folders", found.len()) },
+        names.join(", "),
+        first.dir.display()
+    )
 }
 
 /// The baseline for `template-drift`: `--baseline-ref REF`, `--baseline DIR`,

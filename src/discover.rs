@@ -200,6 +200,13 @@ fn walk(base: &Path, root: &Path, globs: &Globs, found: &mut BTreeMap<String, Pa
     }
 }
 
+/// Whether `dir` itself is a model folder: it holds one of `MARKER_FILES`
+/// or an `additional_chat_templates/` folder.
+pub fn is_model_folder(dir: &Path) -> bool {
+    MARKER_FILES.iter().any(|m| dir.join(m).is_file())
+        || dir.join("additional_chat_templates").is_dir()
+}
+
 /// What a file makes of itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -227,9 +234,7 @@ fn classify(file: &Path, explicit: bool) -> Option<(PathBuf, Kind)> {
         return model.then_some((parent, Kind::Folder));
     }
     if explicit && COMPANION_FILES.contains(&name.as_ref()) {
-        let model = MARKER_FILES.iter().any(|m| parent.join(m).is_file())
-            || parent.join("additional_chat_templates").is_dir();
-        return model.then_some((parent, Kind::Folder));
+        return is_model_folder(&parent).then_some((parent, Kind::Folder));
     }
     // A GGUF file belongs to its folder's model (loading reads every GGUF
     // there); a folder of only GGUF files is a model folder of its own.

@@ -15,6 +15,7 @@ pub mod discover;
 pub mod finding;
 pub mod gguf;
 pub mod gitref;
+pub mod hub;
 pub mod load;
 pub mod probes;
 pub mod render;
