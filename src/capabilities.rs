@@ -26,7 +26,10 @@ pub enum Capability {
     StringArguments,
     /// A `tool` role message (a tool result) is rendered.
     ToolResults,
-    /// `content` given as a list of `{"type": "text"}` parts is rendered as text.
+    /// `content` given as a string is rendered (what a tokenizer is called with).
+    StringContent,
+    /// `content` given as a list of `{"type": "text"}` parts is rendered as
+    /// text (what a processor is called with).
     ContentParts,
     /// An `{"type": "image"}` content part produces an image placeholder.
     Images,
@@ -38,12 +41,13 @@ pub enum Capability {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 10] = [
         Capability::System,
         Capability::Tools,
         Capability::ToolCalls,
         Capability::StringArguments,
         Capability::ToolResults,
+        Capability::StringContent,
         Capability::ContentParts,
         Capability::Images,
         Capability::Reasoning,
@@ -58,6 +62,7 @@ impl Capability {
             Capability::ToolCalls => "tool-calls",
             Capability::StringArguments => "string-arguments",
             Capability::ToolResults => "tool-results",
+            Capability::StringContent => "string-content",
             Capability::ContentParts => "content-parts",
             Capability::Images => "images",
             Capability::Reasoning => "reasoning",
@@ -76,7 +81,9 @@ impl Capability {
             Capability::Tools => "tools",
             Capability::ToolCalls | Capability::ToolResults => "tool-call",
             Capability::StringArguments => "tool-call-string-arguments",
-            Capability::ContentParts | Capability::Images => "image",
+            Capability::StringContent => "user-assistant",
+            Capability::ContentParts => "user-assistant-parts",
+            Capability::Images => "image",
             Capability::Reasoning => "reasoning",
             Capability::GenerationMask => "user-assistant",
         }
@@ -94,6 +101,7 @@ impl Capability {
                 "raises on or drops a tool call whose arguments are a JSON string"
             }
             Capability::ToolResults => "raises on or drops the `tool` message",
+            Capability::StringContent => "does not render content given as a string",
             Capability::ContentParts => "does not render content given as a list of parts",
             Capability::Images => "renders no placeholder for an image part",
             Capability::Reasoning => "drops `reasoning_content`",
@@ -137,9 +145,10 @@ fn has(cap: Capability, renders: &Renders, template_text: &str) -> bool {
             shows(cap.probe(), &json) && shows(cap.probe(), TOOL_ANSWER)
         }
         Capability::ToolResults => shows(cap.probe(), TOOL_RESULT),
+        Capability::StringContent => shows_turns(renders, cap.probe()),
         Capability::ContentParts => content_parts(renders),
         Capability::Images => {
-            content_parts(renders) && render(cap.probe()) != render("user-assistant")
+            shows_turns(renders, cap.probe()) && render(cap.probe()) != render("user-assistant")
         }
         Capability::Reasoning => {
             shows(cap.probe(), REASONING_TEXT) || shows(cap.probe(), REASONING_TEXT_2)
@@ -148,9 +157,19 @@ fn has(cap: Capability, renders: &Renders, template_text: &str) -> bool {
     }
 }
 
-/// The text part is printed as text, not as the repr of the list.
-fn content_parts(renders: &Renders) -> bool {
-    renders.ok("image", false).is_some_and(|r| {
+/// Text parts are printed as text, not as the repr of the list: in the
+/// all-parts twin of `user-assistant`, or in the `image` probe (an image and
+/// a text part, then a string answer).
+pub fn content_parts(renders: &Renders) -> bool {
+    ["user-assistant-parts", "image"]
+        .into_iter()
+        .any(|probe| shows_turns(renders, probe))
+}
+
+/// The training render of `probe` shows the user's and the assistant's text,
+/// and no part printed as a dict.
+fn shows_turns(renders: &Renders, probe: &str) -> bool {
+    renders.ok(probe, false).is_some_and(|r| {
         r.contains(USER_TEXT)
             && r.contains(ASSISTANT_TEXT)
             && !r.contains("'type'")

@@ -192,9 +192,12 @@ const UNKNOWN_TOKENIZER_TOKENS: [(&str, &str); 4] = [
 ];
 
 /// The variables the probes are rendered with: `template_vars`, with
-/// stand-in special tokens when the folder's tokenizer is unknown.
+/// stand-in special tokens when the folder's tokenizer is unknown (no
+/// tokenizer_config.json, or a loose JSON file that names no special token:
+/// a processor's `chat_template.json` saved on its own).
 fn probe_vars(model: &LoadedModel, user: &Map<String, Value>) -> Map<String, Value> {
-    if model.has_tokenizer_config {
+    let unknown = !model.has_tokenizer_config || (model.loose && model.special_tokens.is_empty());
+    if !unknown {
         return template_vars(model, user);
     }
     let mut vars: Map<String, Value> = UNKNOWN_TOKENIZER_TOKENS

@@ -6,8 +6,9 @@
 //! stable, kebab-case, and describe the conversation. The set covers plain
 //! chat, a system message, tools, tool calls (object and JSON-string
 //! arguments) with results, retrieved documents, an image content part,
-//! reasoning, several turns and non-ASCII text — about 33 renders per
-//! template in all.
+//! reasoning, several turns and non-ASCII text, and the basic conversations
+//! again with content as lists of parts (what a processor sends) — about 37
+//! renders per template in all.
 
 use std::sync::OnceLock;
 
@@ -25,7 +26,28 @@ pub struct Probe {
     /// A basic conversation every chat template must render
     /// (`template-render` reports failures on these only).
     pub basic: bool,
+    /// How message content is given: strings, or lists of parts.
+    pub content: ContentShape,
 }
+
+/// The two shapes `content` comes in. A tokenizer's `apply_chat_template`
+/// is called with strings; a processor's with lists of parts,
+/// `[{"type": "text", "text": ...}]` (transformers 5.x
+/// `ProcessorMixin.apply_chat_template` documents "each message content is a
+/// list" and passes content through as given).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContentShape {
+    String,
+    Parts,
+}
+
+/// The basic probes again with every `content` as a list of text parts:
+/// `(probe, its twin)`. Only the renders of these conversations are made
+/// (no per-turn prompts): they decide which content shapes a template takes.
+pub const PARTS_TWINS: [(&str, &str); 2] = [
+    ("user", "user-parts"),
+    ("user-assistant", "user-assistant-parts"),
+];
 
 /// The text of the probe messages, chosen to be easy to find in a render.
 pub const USER_TEXT: &str = "Hello, who are you?";
@@ -107,6 +129,34 @@ fn probe(name: &'static str, messages: Value, tools: Option<Value>, basic: bool)
         tools,
         documents: None,
         basic,
+        content: ContentShape::String,
+    }
+}
+
+/// `probe` with each string `content` turned into one text part.
+fn parts_twin(probe: &Probe, name: &'static str) -> Probe {
+    let messages = probe
+        .messages
+        .as_array()
+        .map(|ms| {
+            ms.iter()
+                .map(|m| {
+                    let mut m = m.clone();
+                    if let Some(text) = m.get("content").and_then(Value::as_str) {
+                        m["content"] = json!([{"type": "text", "text": text}]);
+                    }
+                    m
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Probe {
+        name,
+        messages: Value::Array(messages),
+        tools: probe.tools.clone(),
+        documents: probe.documents.clone(),
+        basic: probe.basic,
+        content: ContentShape::Parts,
     }
 }
 
@@ -114,7 +164,7 @@ fn probe(name: &'static str, messages: Value, tools: Option<Value>, basic: bool)
 pub fn probes() -> &'static [Probe] {
     static PROBES: OnceLock<Vec<Probe>> = OnceLock::new();
     PROBES.get_or_init(|| {
-        vec![
+        let mut all = vec![
             probe("user", json!([user(USER_TEXT)]), None, true),
             probe(
                 "user-assistant",
@@ -189,7 +239,13 @@ pub fn probes() -> &'static [Probe] {
                 None,
                 false,
             ),
-        ]
+        ];
+        for (of, name) in PARTS_TWINS {
+            if let Some(twin) = all.iter().find(|p| p.name == of).map(|p| parts_twin(p, name)) {
+                all.push(twin);
+            }
+        }
+        all
     })
 }
 
@@ -319,7 +375,10 @@ pub fn render_probes(
     }
     let mut prompts = Vec::new();
     let mut answered = Vec::new();
-    for probe in probes() {
+    for probe in probes()
+        .iter()
+        .filter(|p| p.content == ContentShape::String)
+    {
         let Some(messages) = probe.messages.as_array() else {
             continue;
         };

@@ -194,3 +194,51 @@ fn gigabyte_output_is_a_render_finding_not_a_hang() {
     let f = the_render_finding(&findings);
     assert_message_has(f, "render limits");
 }
+
+/// Each template is held to the content shape its runtime sends: a
+/// processor's (a folder with a processor config) to lists of parts, a
+/// tokenizer's to strings; one that renders only parts where strings would
+/// come is a capability, not a render failure.
+#[test]
+fn templates_are_held_to_the_content_shape_of_their_runtime() {
+    use chat_template_lint::check::{run_check, CheckOptions};
+    use chat_template_lint::resolve::{Report, Settings};
+    use chat_template_lint::rules::RuleOptions;
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/content-shape");
+    let run = |case: &str, require: &[&str]| -> Report {
+        let opts = CheckOptions {
+            paths: vec![root.join(case)],
+            root: root.clone(),
+            now: default_now(),
+            rule_options: RuleOptions {
+                require: require.iter().map(|s| s.to_string()).collect(),
+            },
+            ..CheckOptions::default()
+        };
+        run_check(&opts, &Settings::default()).expect("check runs")
+    };
+    let caps = |r: &Report| r.models[0].templates[0].capabilities.clone();
+    for case in ["pixtral-processor", "pixtral-template-in-tokenizer-config"] {
+        let r = run(case, &[]);
+        assert!(r.findings.is_empty(), "{case}: {:#?}", r.findings);
+        let c = caps(&r);
+        assert!(c.iter().any(|c| c == "content-parts"), "{case}: {c:?}");
+        assert!(!c.iter().any(|c| c == "string-content"), "{case}: {c:?}");
+    }
+    // `require` can still demand the other shape.
+    let r = run("pixtral-template-in-tokenizer-config", &["string-content"]);
+    let missing = of(&r.findings, Rule::CapabilityMissing);
+    assert_eq!(missing.len(), 1, "{:#?}", r.findings);
+    assert_message_has(missing[0], "`string-content`");
+    // A text-only template in a processor's chat_template.json fails on parts.
+    let r = run("chatml-in-processor", &[]);
+    let f = the_render_finding(&r.findings);
+    assert_eq!(f.probe.as_deref(), Some("user-parts"));
+    assert_eq!(f.path, "chatml-in-processor/chat_template.json");
+    assert!(f
+        .help
+        .as_deref()
+        .is_some_and(|h| h.contains("list of parts")));
+    assert!(caps(&r).iter().any(|c| c == "string-content"));
+}

@@ -63,6 +63,9 @@ pub fn load_with(md: &ModelDir, opts: &LoadOptions) -> LoadedModel {
         return model;
     }
     let dir = md.dir.clone();
+    model.processor = ["preprocessor_config.json", "processor_config.json"]
+        .iter()
+        .any(|name| dir.join(name).is_file());
 
     // Group 1: the .jinja files.
     let mut jinja = Vec::new();

@@ -142,6 +142,11 @@ pub struct LoadedModel {
     pub tokenizer: TokenizerInfo,
     /// `tokenizer_config.json` exists (and parsed) in this folder.
     pub has_tokenizer_config: bool,
+    /// The folder holds `preprocessor_config.json` or `processor_config.json`:
+    /// a multimodal model, whose processor renders `chat_template.json`,
+    /// `chat_template.jinja` and `additional_chat_templates/` with content as
+    /// lists of parts.
+    pub processor: bool,
     /// Path of tokenizer_config.json relative to the scan root, if present.
     pub tokenizer_config_path: Option<String>,
     /// Files read, for line/column computation when printing.

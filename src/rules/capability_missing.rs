@@ -14,7 +14,8 @@ pub(super) const DOCS: RuleDocs = RuleDocs {
     what_it_does: "
 Finds what each template supports by rendering probe conversations — `system` role,
 `tools`, `tool-calls` (object arguments), `string-arguments` (tool-call arguments as a
-JSON string), `tool-results`, `content-parts` (content as a list of parts), `images`,
+JSON string), `tool-results`, `string-content` (content as a string, what a tokenizer
+sends), `content-parts` (content as a list of parts, what a processor sends), `images`,
 `reasoning` (`reasoning_content`), `generation-mask` (`{% generation %}` blocks) — and
 reports each capability listed in the config's `require` that a template lacks. A
 feature is missing when its probe raises or its content does not appear in the render.

@@ -8,8 +8,10 @@
 
 use super::template_syntax::locate;
 use super::{template_span, RuleDocs, TemplateContext};
+use crate::capabilities::content_parts;
 use crate::finding::Finding;
-use crate::probes::RenderedProbe;
+use crate::load::{LoadedModel, Origin};
+use crate::probes::{ContentShape, RenderedProbe};
 use crate::render::{RenderError, RenderErrorKind};
 use crate::rules::Rule;
 
@@ -18,7 +20,13 @@ pub(super) const DOCS: RuleDocs = RuleDocs {
     what_it_does: "
 Renders the basic conversations every chat template must handle — a single user
 message, and a user message followed by an assistant answer — with
-`add_generation_prompt` false and true, and reports the first render that fails (a
+`add_generation_prompt` false and true, and reports the first render that fails. Each
+template is held to the content shape its runtime sends: a processor (a folder with
+`preprocessor_config.json` or `processor_config.json`) renders `chat_template.json` and
+`chat_template.jinja` with every `content` as a list of `{\"type\": \"text\"}` parts, a
+tokenizer with strings. A template that renders only parts where a tokenizer would send
+strings gets the `content-parts` capability without `string-content` instead of a finding
+(`require = [\"string-content\"]` makes that a `capability-missing`) (a
 template named `tool_use` is rendered with tool schemas instead, one named `rag` with
 retrieved documents). Running past the bounds
 counts on every probe, not only the basic ones. A
@@ -49,13 +57,25 @@ must reject an input, say so with `raise_exception('...')`.
 
 pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     let t = ctx.template;
-    let Some((rendered, err)) = ctx
-        .renders
-        .items
-        .iter()
-        .filter(|r| counts(&t.name, r))
-        .find_map(|r| failure(r).map(|e| (r, e)))
-    else {
+    let first_failure = |shape: ContentShape| {
+        ctx.renders
+            .items
+            .iter()
+            .filter(|r| counts(&t.name, r, shape))
+            .find_map(|r| failure(r).map(|e| (r, e)))
+    };
+    let runtime = runtime_shape(ctx.model, t.origin);
+    let found = match runtime {
+        ContentShape::Parts => first_failure(ContentShape::Parts),
+        // A template that renders only parts (Llava's, SmolVLM's, a
+        // Pixtral-style template saved in tokenizer_config.json) is a
+        // capability (`content-parts` without `string-content`), not a
+        // failure; one that renders neither shape fails.
+        ContentShape::String => first_failure(ContentShape::String).filter(|(_, e)| {
+            e.kind == RenderErrorKind::LimitExceeded || !content_parts(ctx.renders)
+        }),
+    };
+    let Some((rendered, err)) = found else {
         return Vec::new();
     };
     let (range, line) = locate(&t.text, err.range.clone(), err.line);
@@ -74,6 +94,9 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         RenderErrorKind::Raised | RenderErrorKind::Failed => "fails",
     };
     let help = match err.kind {
+        RenderErrorKind::Failed if rendered.probe.content == ContentShape::Parts => {
+            "this folder's processor renders the template with every `content` as a list of parts (`[{\"type\": \"text\", \"text\": ...}]`): handle `message['content']` given as a list (`{% if message['content'] is string %}…{% else %}{% for part in message['content'] %}…`)"
+        }
         RenderErrorKind::LimitExceeded => {
             "look for a loop that never ends or output that grows without bound near this line"
         }
@@ -110,7 +133,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
 /// tool schemas), not to a conversation without tools (Command R+'s iterates
 /// `tools` and fails on `None` in transformers too); a `rag` template to the
 /// `documents` probe (a user message with retrieved documents).
-fn counts(name: &str, r: &RenderedProbe) -> bool {
+fn counts(name: &str, r: &RenderedProbe, shape: ContentShape) -> bool {
     // Running past the bounds is never a declared limit: a template that
     // hangs on any conversation hangs whoever serves it.
     if matches!(&r.result, Err(e) if e.kind == RenderErrorKind::LimitExceeded) {
@@ -119,7 +142,28 @@ fn counts(name: &str, r: &RenderedProbe) -> bool {
     match name {
         "tool_use" => r.probe.name == "tools",
         "rag" => r.probe.name == "documents",
-        _ => r.probe.basic,
+        _ => r.probe.basic && r.probe.content == shape,
+    }
+}
+
+/// The content shape the template's runtime renders it with. A processor
+/// (a folder with preprocessor_config.json or processor_config.json) renders
+/// the templates it loads — chat_template.json, chat_template.jinja,
+/// additional_chat_templates/ (`ProcessorMixin.get_processor_dict`) — with
+/// lists of parts, as `ProcessorMixin.apply_chat_template` documents; a
+/// tokenizer (`tokenizer_config.json`'s key, any folder without a processor)
+/// with strings.
+fn runtime_shape(model: &LoadedModel, origin: Origin) -> ContentShape {
+    match origin {
+        Origin::JinjaFile | Origin::AdditionalJinja | Origin::ChatTemplateJson
+            if model.processor =>
+        {
+            ContentShape::Parts
+        }
+        Origin::JinjaFile
+        | Origin::AdditionalJinja
+        | Origin::ChatTemplateJson
+        | Origin::TokenizerConfig => ContentShape::String,
     }
 }
 
