@@ -160,10 +160,12 @@ fn runtime_shape(model: &LoadedModel, origin: Origin) -> ContentShape {
         {
             ContentShape::Parts
         }
+        // A GGUF's template is llama.cpp's: it is given strings.
         Origin::JinjaFile
         | Origin::AdditionalJinja
         | Origin::ChatTemplateJson
-        | Origin::TokenizerConfig => ContentShape::String,
+        | Origin::TokenizerConfig
+        | Origin::Gguf => ContentShape::String,
     }
 }
 
