@@ -498,6 +498,8 @@ fn one_model_folder(dir: &Path) -> Result<()> {
         return Ok(());
     }
     let found = crate::discover::discover(&[dir.to_path_buf()], dir, &DiscoverOptions::default())?;
+    // The folder itself can be found (a GGUF-only folder): that is one folder.
+    let found: Vec<ModelDir> = found.into_iter().filter(|m| m.rel_dir != ".").collect();
     let Some(first) = found.first() else {
         return Ok(());
     };

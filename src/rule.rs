@@ -76,6 +76,7 @@ rules! {
     CapabilityMissing => "capability-missing", Error;
     GenerationMask => "generation-mask", Warning;
     GgufTemplateDrift => "gguf-template-drift", Error;
+    TemplateIgnoresMessages => "template-ignores-messages", Error;
 }
 
 impl Rule {

@@ -32,6 +32,7 @@ pub mod registry;
 mod render_diff;
 mod stop_runtimes;
 mod template_drift;
+mod template_ignores_messages;
 mod template_missing;
 mod template_render;
 mod template_sources_disagree;

@@ -13,8 +13,9 @@
 use super::{
     capability_missing, config_invalid, double_bos, eos_mismatch, generation_mask,
     generation_prompt_missing, generation_prompt_unconditional, gguf_template_drift,
-    prefix_mismatch, template_drift, template_missing, template_render, template_sources_disagree,
-    template_syntax, unknown_special_token, ModelContext, TemplateContext,
+    prefix_mismatch, template_drift, template_ignores_messages, template_missing, template_render,
+    template_sources_disagree, template_syntax, unknown_special_token, ModelContext,
+    TemplateContext,
 };
 use crate::finding::Finding;
 use crate::rule::Rule;
@@ -243,6 +244,12 @@ const ROWS: [RuleEntry; Rule::ALL.len()] = [
         Rule::GgufTemplateDrift,
         &gguf_template_drift::DOCS,
         TemplateAndModel(gguf_template_drift::check, gguf_template_drift::check_lost),
+    )
+    .needs(Needs::RENDERS),
+    RuleEntry::new(
+        Rule::TemplateIgnoresMessages,
+        &template_ignores_messages::DOCS,
+        Template(template_ignores_messages::check),
     )
     .needs(Needs::RENDERS),
 ];
