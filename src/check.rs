@@ -214,7 +214,12 @@ fn check_one(md: &ModelDir, opts: &CheckOptions, plan: &Plan) -> Vec<ModelResult
     // Loading's own findings (`config-invalid`); `resolve` drops disabled ones.
     let mut findings = model.findings.clone();
     let baseline = opts.baseline.as_ref().filter(|_| plan.baseline);
-    let lost = baseline.map(|b| b.templates_for(&model));
+    // A folder of only GGUF files has its templates in them: what it lacks
+    // against the baseline is `gguf-template-drift`'s to say.
+    let gguf_only = model.templates.is_empty() && !model.has_tokenizer_config && !ggufs.is_empty();
+    let lost = baseline
+        .filter(|_| !gguf_only)
+        .map(|b| b.templates_for(&model));
     let ctx = ModelContext {
         model: &model,
         baseline: lost.as_deref(),

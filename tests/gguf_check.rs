@@ -218,3 +218,21 @@ fn render_prints_the_embedded_template_with_the_gguf_tokens() {
     assert!(render(&["--template-name", "rag"])
         .contains("no chat template named `rag` in `m.gguf` (found: default, tool_use)"));
 }
+
+#[test]
+fn a_gguf_only_folder_is_compared_with_the_baseline() {
+    let tmp = tempfile::tempdir().unwrap();
+    hf_folder(&tmp.path().join("base"), &good_template());
+    llama3(Some(&seed_template())).write(&tmp.path().join("quant/model.gguf"));
+    let out = check(
+        tmp.path(),
+        &[
+            "quant",
+            "--baseline",
+            "base",
+            "--select",
+            "gguf-template-drift,template-drift",
+        ],
+    );
+    insta::assert_snapshot!(out);
+}

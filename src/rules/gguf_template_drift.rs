@@ -65,7 +65,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     let Some(d) = first_render_diff(
         &reference.renders,
         ctx.renders,
-        side(&reference.origin, "the folder's template"),
+        side(&reference.origin, &reference.origin),
         side(&t.path, "the GGUF's"),
     ) else {
         return Vec::new();
