@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use crate::baseline::Baseline;
 use crate::capabilities::{detect as detect_capabilities, Capability};
 use crate::discover::ModelDir;
-use crate::discover::{discover, DiscoverOptions};
+use crate::discover::{discover_all, DiscoverOptions};
 use crate::finding::Finding;
 use crate::load::{load_with, LoadOptions, LoadedModel, Runtime, Template};
 use crate::probes::{render_probes, Renders};
@@ -101,7 +101,8 @@ struct ModelResult {
 
 /// Run the whole check and resolve the findings into a report.
 pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
-    let dirs = discover(&opts.paths, &opts.root, &opts.discover)?;
+    let discovered = discover_all(&opts.paths, &opts.root, &opts.discover)?;
+    let dirs = discovered.dirs;
     let plan = Plan::new(opts, settings);
     let results: Vec<ModelResult> = dirs
         .par_iter()
@@ -152,6 +153,7 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
         // What ran, so JUnit does not list checks never made.
         rules: plan.rules,
         fail_on: settings.fail_on,
+        unmatched_globs: discovered.unmatched_globs,
     })
 }
 

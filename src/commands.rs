@@ -124,6 +124,14 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         },
     };
     let report = run_check(&opts, &settings)?;
+    // A glob that matches nothing is usually a typo or a path relative to
+    // the wrong folder: say so instead of silently checking more (an
+    // --exclude) or less (an --include) than meant.
+    for unmatched in &report.unmatched_globs {
+        crate::report::eprint_line(&format!(
+            "chat-template-lint: warning: {unmatched} (globs are matched against paths relative to the scanned folder and to the working folder)"
+        ));
+    }
     if report.stats.folders == 0 && report.stats.files == 0 {
         // A gate that checked nothing must not pass silently (a wrong path
         // in a workflow, templates under names the defaults do not match).

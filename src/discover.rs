@@ -29,6 +29,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -93,10 +95,17 @@ pub const DEFAULT_INCLUDE: [&str; 5] = [
     "*.gguf",
 ];
 
-/// Compiled include/exclude globs.
+/// Compiled include/exclude globs, with a flag per pattern the user wrote
+/// that is set when it matches a file or folder (an unmatched one is said:
+/// a misspelt `--exclude` that excludes nothing must not pass silently).
 struct Globs {
     include: GlobSet,
     exclude: GlobSet,
+    /// The user's `--include` patterns (empty: the defaults, not tracked).
+    include_raw: Vec<String>,
+    exclude_raw: Vec<String>,
+    include_used: Arc<[AtomicBool]>,
+    exclude_used: Arc<[AtomicBool]>,
 }
 
 impl Globs {
@@ -106,14 +115,63 @@ impl Globs {
         } else {
             opts.include.iter().map(String::as_str).collect()
         };
+        let flags =
+            |n: usize| -> Arc<[AtomicBool]> { (0..n).map(|_| AtomicBool::new(false)).collect() };
         Ok(Globs {
             include: glob_set(&include, "--include")?,
             exclude: glob_set(
                 &opts.exclude.iter().map(String::as_str).collect::<Vec<_>>(),
                 "--exclude",
             )?,
+            include_raw: opts.include.clone(),
+            exclude_raw: opts.exclude.clone(),
+            include_used: flags(opts.include.len()),
+            exclude_used: flags(opts.exclude.len()),
         })
     }
+
+    /// Whether a file (by its two relative paths) is included; marks the
+    /// user's patterns that match it.
+    fn includes(&self, rel_base: &str, rel_root: &str) -> bool {
+        if self.include_raw.is_empty() {
+            return self.include.is_match(rel_base) || self.include.is_match(rel_root);
+        }
+        mark(&self.include, &self.include_used, rel_base, rel_root)
+    }
+
+    /// The user's patterns that matched nothing, as warnings.
+    fn unmatched(&self) -> Vec<String> {
+        let list = |raw: &[String], used: &[AtomicBool], flag: &str| {
+            raw.iter()
+                .zip(used)
+                .filter(|(_, u)| !u.load(Ordering::Relaxed))
+                .map(|(r, _)| format!("{flag} `{r}` matched nothing"))
+                .collect::<Vec<_>>()
+        };
+        let mut out = list(&self.include_raw, &self.include_used, "--include");
+        out.extend(list(&self.exclude_raw, &self.exclude_used, "--exclude"));
+        out
+    }
+}
+
+/// Whether `set` matches either path; marks each pattern that does.
+fn mark(set: &GlobSet, used: &[AtomicBool], a: &str, b: &str) -> bool {
+    let mut any = false;
+    for i in set.matches(a).into_iter().chain(set.matches(b)) {
+        any = true;
+        if let Some(flag) = used.get(i) {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+    any
+}
+
+/// What discovery found, and the user's globs that matched nothing.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    pub dirs: Vec<ModelDir>,
+    /// `--include `x` matched nothing`, … (from the flags or the config file).
+    pub unmatched_globs: Vec<String>,
 }
 
 fn glob_set(patterns: &[&str], flag: &str) -> Result<GlobSet> {
@@ -142,12 +200,20 @@ fn glob_set(patterns: &[&str], flag: &str) -> Result<GlobSet> {
 /// files). `root` is what relative paths are computed against. A path that
 /// does not exist, or a bad glob, is an error of the run (exit 2).
 pub fn discover(paths: &[PathBuf], root: &Path, opts: &DiscoverOptions) -> Result<Vec<ModelDir>> {
+    discover_all(paths, root, opts).map(|d| d.dirs)
+}
+
+/// `discover`, and the user's include/exclude globs that matched nothing.
+pub fn discover_all(paths: &[PathBuf], root: &Path, opts: &DiscoverOptions) -> Result<Discovered> {
     let globs = Globs::new(opts)?;
     let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
     for path in paths {
         let meta = std::fs::metadata(path)
             .with_context(|| format!("cannot read path `{}`", path.display()))?;
         if !meta.is_dir() {
+            // Named files are checked whatever the globs say; a pattern
+            // matching one still counts as used.
+            globs.includes(&relative(path, root), &relative(path, root));
             if let Some((dir, _)) = classify(path, true) {
                 found.insert(relative(&dir, root), dir);
             }
@@ -155,10 +221,13 @@ pub fn discover(paths: &[PathBuf], root: &Path, opts: &DiscoverOptions) -> Resul
         }
         walk(path, root, &globs, &mut found);
     }
-    Ok(found
-        .into_iter()
-        .map(|(rel_dir, dir)| ModelDir { dir, rel_dir })
-        .collect())
+    Ok(Discovered {
+        dirs: found
+            .into_iter()
+            .map(|(rel_dir, dir)| ModelDir { dir, rel_dir })
+            .collect(),
+        unmatched_globs: globs.unmatched(),
+    })
 }
 
 fn walk(base: &Path, root: &Path, globs: &Globs, found: &mut BTreeMap<String, PathBuf>) {
@@ -170,14 +239,13 @@ fn walk(base: &Path, root: &Path, globs: &Globs, found: &mut BTreeMap<String, Pa
             let base = base.to_path_buf();
             let root = root.to_path_buf();
             let exclude = globs.exclude.clone();
+            let used = globs.exclude_used.clone();
             move |e| {
                 if e.file_name() == ".git" {
                     return false;
                 }
                 let p = e.path();
-                e.depth() == 0
-                    || !(exclude.is_match(relative(p, &base))
-                        || exclude.is_match(relative(p, &root)))
+                e.depth() == 0 || !mark(&exclude, &used, &relative(p, &base), &relative(p, &root))
             }
         })
         .build();
@@ -191,7 +259,7 @@ fn walk(base: &Path, root: &Path, globs: &Globs, found: &mut BTreeMap<String, Pa
         let p = entry.path();
         let rel_base = relative(p, base);
         let rel_root = relative(p, root);
-        if !(globs.include.is_match(&rel_base) || globs.include.is_match(&rel_root)) {
+        if !globs.includes(&rel_base, &rel_root) {
             continue;
         }
         if let Some((dir, _)) = classify(p, false) {

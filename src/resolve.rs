@@ -122,6 +122,8 @@ pub struct Report {
     /// The rules that ran (after select/ignore).
     pub rules: Vec<Rule>,
     pub fail_on: FailOn,
+    /// The user's include/exclude globs that matched nothing (said on stderr).
+    pub unmatched_globs: Vec<String>,
 }
 
 impl Report {

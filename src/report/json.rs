@@ -43,20 +43,23 @@ pub fn findings(report: &Report) -> Value {
     )
 }
 
-/// The templates whose capabilities are known (they compiled), each with
-/// `supports …; lacks …` — for `--capabilities` in JSON and text.
+/// Every template checked, each with `supports …; lacks …` — for
+/// `--capabilities` in JSON and text. A template with none (one that does
+/// not parse, or never prints the messages) is listed too, as `supports
+/// nothing`: a list that leaves templates out reads as "all is well".
 pub fn capability_lines(report: &Report) -> Vec<(&CheckedTemplate, String)> {
     let mut lines = Vec::new();
     for t in report.models.iter().flat_map(|m| &m.templates) {
-        if t.capabilities.is_empty() {
-            continue;
-        }
         let lacks: Vec<&str> = Capability::ALL
             .iter()
             .map(|c| c.id())
             .filter(|id| !t.capabilities.iter().any(|have| have == id))
             .collect();
-        let mut message = format!("supports {}", t.capabilities.join(", "));
+        let mut message = if t.capabilities.is_empty() {
+            "supports nothing".to_string()
+        } else {
+            format!("supports {}", t.capabilities.join(", "))
+        };
         if !lacks.is_empty() {
             message.push_str(&format!("; lacks {}", lacks.join(", ")));
         }

@@ -281,6 +281,7 @@ pub fn hostile_report() -> Report {
         ],
         rules: Rule::ALL.to_vec(),
         fail_on: FailOn::Error,
+        unmatched_globs: Vec::new(),
     }
 }
 
