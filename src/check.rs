@@ -144,7 +144,9 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
     }
     let findings = resolve(findings, settings);
     // Keep only the texts that findings point into: reports need nothing else.
-    sources.retain(|path, _| findings.iter().any(|f| &f.path == path));
+    let pointed: std::collections::HashSet<&str> =
+        findings.iter().map(|f| f.path.as_str()).collect();
+    sources.retain(|path, _| pointed.contains(path.as_str()));
     Ok(Report {
         findings,
         sources,

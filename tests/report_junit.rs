@@ -152,3 +152,88 @@ fn invalid_utf8_file_names_via_the_binary() {
         1
     );
 }
+
+/// A report with nested folders (`.`, `a`, `a/b`), a loose file, a finding
+/// under no checked folder, one for a rule that did not run, and a
+/// `template-sources-disagree` finding in the config next to a
+/// `chat_template.jinja` — every way a finding finds its case.
+fn nested_report() -> Report {
+    use chat_template_lint::finding::{Finding, Span};
+    use chat_template_lint::resolve::{CheckedModel, CheckedTemplate};
+    let template = |name: &str, path: &str, line: usize| CheckedTemplate {
+        name: name.into(),
+        path: path.into(),
+        line,
+        capabilities: vec![],
+    };
+    let mut report = hostile_report();
+    report.models = vec![
+        CheckedModel {
+            rel_dir: ".".into(),
+            templates: vec![template("default", "tokenizer_config.json", 2)],
+        },
+        CheckedModel {
+            rel_dir: "a".into(),
+            templates: vec![template("default", "a/chat_template.jinja", 1)],
+        },
+        CheckedModel {
+            rel_dir: "a/b".into(),
+            templates: vec![
+                template("default", "a/b/tokenizer_config.json", 3),
+                template("tool_use", "a/b/tokenizer_config.json", 3),
+            ],
+        },
+        CheckedModel {
+            rel_dir: "loose.jinja".into(),
+            templates: vec![template("default", "loose.jinja", 1)],
+        },
+    ];
+    report.rules = vec![
+        Rule::TemplateRender,
+        Rule::TemplateSourcesDisagree,
+        Rule::EosMismatch,
+    ];
+    let config = "{\n  \"x\": 1,\n  \"chat_template\": \"{{ old }}\"\n}\n";
+    report.sources = [
+        ("tokenizer_config.json", config),
+        ("a/tokenizer_config.json", config),
+        ("a/chat_template.jinja", "{{ new }}\n"),
+        ("a/b/tokenizer_config.json", config),
+        ("loose.jinja", "{{ x }}\n{{ y }}\n"),
+    ]
+    .into_iter()
+    .map(|(p, t)| (p.to_string(), t.to_string()))
+    .collect();
+    let at = config.find("{{ old").unwrap();
+    report.findings = vec![
+        Finding::new(Rule::TemplateRender, "a/b/tokenizer_config.json", "b fails")
+            .with_span(Span::new(at, at + 3))
+            .with_template("tool_use"),
+        Finding::new(Rule::EosMismatch, "a/b/tokenizer_config.json", "b eos"),
+        Finding::new(
+            Rule::TemplateSourcesDisagree,
+            "a/tokenizer_config.json",
+            "a disagrees",
+        )
+        .with_span(Span::new(at, at + 9))
+        .with_template("default"),
+        Finding::new(Rule::TemplateRender, "a/chat_template.jinja", "a renders")
+            .with_template("default"),
+        Finding::new(Rule::EosMismatch, "loose.jinja", "loose eos")
+            .with_span(Span::new(8, 12))
+            .with_template("default"),
+        Finding::new(Rule::DoubleBos, "a/b/tokenizer_config.json", "not run"),
+        Finding::new(Rule::TemplateRender, "tokenizer_config.json", "root")
+            .with_template("gone"),
+        Finding::new(Rule::TemplateRender, "../base/chat_template.jinja", "outside"),
+    ];
+    report.findings[1].severity = Severity::Warning;
+    report
+}
+
+/// The whole XML, for the hostile sample and the nested one.
+#[test]
+fn whole_output_snapshots() {
+    insta::assert_snapshot!("hostile", xml(&hostile_xml_report()));
+    insta::assert_snapshot!("nested", xml(&nested_report()));
+}

@@ -83,13 +83,11 @@ pub fn annotation(report: &Report, f: &Finding) -> String {
 /// the most consequential rules first), then by place.
 fn ranked(report: &Report) -> Vec<&Finding> {
     let mut all: Vec<&Finding> = report.findings.iter().collect();
-    all.sort_by_key(|f| {
-        (
-            std::cmp::Reverse(f.severity),
-            f.rule,
-            f.path.clone(),
-            f.span,
-        )
+    all.sort_by(|a, b| {
+        let key = |f: &Finding| (std::cmp::Reverse(f.severity), f.rule);
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| (&a.path, a.span).cmp(&(&b.path, b.span)))
     });
     all
 }

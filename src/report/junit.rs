@@ -13,14 +13,16 @@
 //! character XML 1.0 cannot carry (controls, U+FFFE/U+FFFF) as a visible
 //! `\u{…}` escape before it gets there, so the file is always valid XML.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use anyhow::Result;
 use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
 
-use super::{position, text::sanitize};
+use super::{owners::Owners, position, text::sanitize};
 use crate::finding::Finding;
-use crate::resolve::{CheckedModel, Report};
+use crate::resolve::Report;
+use crate::rules::Rule;
 
 /// Text XML 1.0 can hold: other characters shown as `\u{…}` (TAB, LF, CR kept).
 pub fn xml_text(s: &str) -> String {
@@ -35,15 +37,6 @@ pub fn xml_text(s: &str) -> String {
         }
     }
     out
-}
-
-/// The model folder a finding belongs to: the deepest folder containing its file.
-fn owner<'a>(report: &'a Report, f: &Finding) -> Option<&'a CheckedModel> {
-    report
-        .models
-        .iter()
-        .filter(|m| m.rel_dir == "." || f.path.starts_with(&format!("{}/", m.rel_dir)))
-        .max_by_key(|m| if m.rel_dir == "." { 0 } else { m.rel_dir.len() })
 }
 
 fn describe(report: &Report, f: &Finding) -> String {
@@ -110,38 +103,51 @@ fn case(
 }
 
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
+    let findings = &report.findings;
+    // Each folder's findings (indices, in report order), in one pass.
+    let owners = Owners::new(&report.models);
+    let mut mine: Vec<Vec<usize>> = vec![Vec::new(); report.models.len()];
+    for (i, f) in findings.iter().enumerate() {
+        if let Some(m) = owners.owner(&f.path) {
+            mine[m].push(i);
+        }
+    }
+    let pick = |idx: &[usize]| idx.iter().map(|&i| &findings[i]).collect::<Vec<_>>();
     let mut jr = JReport::new("chat-template-lint");
-    let mut placed = vec![false; report.findings.len()];
-    for model in &report.models {
+    let mut placed = vec![false; findings.len()];
+    for (model, mine) in report.models.iter().zip(&mine) {
         let mut suite = TestSuite::new(xml_text(&model.rel_dir));
-        let mine: Vec<(usize, &Finding)> = report
-            .findings
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| owner(report, f).is_some_and(|m| std::ptr::eq(m, model)))
-            .collect();
+        let mut by_case: HashMap<(Rule, &str), Vec<usize>> = HashMap::new();
+        for &i in mine {
+            if let Some(t) = &findings[i].template {
+                by_case.entry((findings[i].rule, t)).or_default().push(i);
+            }
+        }
         for t in &model.templates {
             for rule in &report.rules {
-                let mut fs = Vec::new();
-                for (i, f) in &mine {
-                    if f.rule == *rule && f.template.as_deref() == Some(&t.name) {
-                        placed[*i] = true;
-                        fs.push(*f);
-                    }
+                let idx = by_case.get(&(*rule, t.name.as_str()));
+                let idx = idx.map_or(&[][..], Vec::as_slice);
+                for &i in idx {
+                    placed[i] = true;
                 }
                 let name = format!("{} ({})", rule.id(), t.name);
+                let fs = pick(idx);
                 suite.add_test_case(case(report, &model.rel_dir, name, &t.path, t.line, &fs));
             }
         }
         // Findings about the folder (or a template name no longer listed).
+        let mut by_rule: HashMap<Rule, Vec<usize>> = HashMap::new();
+        for &i in mine.iter().filter(|&&i| !placed[i]) {
+            by_rule.entry(findings[i].rule).or_default().push(i);
+        }
         for rule in &report.rules {
-            let mut fs = Vec::new();
-            for (i, f) in &mine {
-                if f.rule == *rule && !placed[*i] {
-                    placed[*i] = true;
-                    fs.push(*f);
-                }
+            let Some(idx) = by_rule.remove(rule) else {
+                continue;
+            };
+            for &i in &idx {
+                placed[i] = true;
             }
+            let fs = pick(&idx);
             if let Some(first) = fs.first() {
                 let name = rule.id().to_string();
                 suite.add_test_case(case(report, &model.rel_dir, name, &first.path, 1, &fs));
@@ -150,24 +156,17 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
         jr.add_test_suite(suite);
     }
     // Findings outside every checked folder (e.g. about a baseline): one suite.
-    let rest: Vec<&Finding> = report
-        .findings
+    let rest: Vec<&Finding> = findings
         .iter()
-        .enumerate()
-        .filter(|(i, _)| !placed[*i])
-        .map(|(_, f)| f)
+        .zip(&placed)
+        .filter(|(_, placed)| !**placed)
+        .map(|(f, _)| f)
         .collect();
     if !rest.is_empty() {
         let mut suite = TestSuite::new("(other)");
         for f in rest {
-            suite.add_test_case(case(
-                report,
-                "(other)",
-                f.rule.id().into(),
-                &f.path,
-                1,
-                &[f],
-            ));
+            let name = f.rule.id().into();
+            suite.add_test_case(case(report, "(other)", name, &f.path, 1, &[f]));
         }
         jr.add_test_suite(suite);
     }

@@ -14,6 +14,7 @@ pub mod guard;
 pub mod json;
 mod junit;
 pub mod location;
+mod owners;
 pub mod sarif;
 pub mod summary;
 pub mod text;

@@ -6,7 +6,7 @@
 //! and breaks bare URLs. GitHub rejects a step summary over 1 MiB, so the
 //! findings table stops at `budget` bytes with a note saying what was left out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use anyhow::Result;
@@ -109,12 +109,16 @@ pub fn markdown(report: &Report, budget: usize, links: &[String]) -> String {
 
     // The folders (short) go before the table so truncation never hides them.
     let mut folders = String::from("### Model folders\n\n");
+    // Findings under each folder (nested folders count in their parents too).
+    let owners = super::owners::Owners::new(&report.models);
+    let mut under: HashMap<&str, usize> = HashMap::new();
+    for f in &report.findings {
+        for m in owners.containing(&f.path) {
+            *under.entry(report.models[m].rel_dir.as_str()).or_default() += 1;
+        }
+    }
     for m in &report.models {
-        let n = report
-            .findings
-            .iter()
-            .filter(|f| m.rel_dir == "." || f.path.starts_with(&format!("{}/", m.rel_dir)))
-            .count();
+        let n = under.get(m.rel_dir.as_str()).copied().unwrap_or(0);
         let names: Vec<String> = m
             .templates
             .iter()
