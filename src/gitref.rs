@@ -2,18 +2,18 @@
 //! git ref (`origin/main`; in a pull request `baseline = "pr-base"` means
 //! `origin/$GITHUB_BASE_REF`).
 //!
-//! Git is asked for exactly what is needed: `rev-parse` once for the ref,
-//! one `diff -M --name-status` for files renamed since the ref (a template
-//! renamed or moved in the PR is compared with its old path; an added one
-//! has no baseline), and per folder an `ls-tree` + `cat-file` of the few
-//! template files. Those files are written to a temporary folder and loaded
-//! with the normal loader, so the old folder's templates resolve exactly as
-//! transformers would have resolved them (a template moved from
+//! Git is asked for exactly what is needed, in a fixed number of processes:
+//! `rev-parse` once for the ref, one `diff -M --name-status` for files
+//! renamed since the ref (a template renamed or moved in the PR is compared
+//! with its old path; an added one has no baseline), one `ls-tree` of the
+//! template files at the ref and one `cat-file --batch` serving their blobs
+//! (`gitcat`). A folder's files are written to a temporary folder and
+//! loaded with the normal loader, so the old folder's templates resolve
+//! exactly as transformers would have resolved them (a template moved from
 //! tokenizer_config.json to chat_template.jinja is still matched by name).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -21,15 +21,8 @@ use anyhow::{bail, Context, Result};
 
 use crate::baseline::Found;
 use crate::discover::ModelDir;
+use crate::gitcat::{command, CatFile, TemplateFiles};
 use crate::load::{load, LoadedModel, Template};
-
-/// Files of a folder that can hold its chat templates.
-const TEMPLATE_FILES: [&str; 4] = [
-    "tokenizer_config.json",
-    "chat_template.jinja",
-    "chat_template.json",
-    "additional_chat_templates",
-];
 
 /// A git ref opened as a baseline.
 #[derive(Debug, Clone)]
@@ -42,7 +35,12 @@ pub struct GitRef {
     top: PathBuf,
     /// Path now → path at the ref, for files renamed since (repo-relative, `/`).
     renamed_from: BTreeMap<String, String>,
-    /// Folders already loaded from the ref (old path → model; `None` = not there).
+    /// The template files at the ref.
+    files: Arc<TemplateFiles>,
+    /// The one `git cat-file --batch` every blob is read through.
+    cat: Arc<Mutex<CatFile>>,
+    /// Folders already loaded from the ref (old path → model; `None` = not
+    /// there), holding their templates only.
     cache: Arc<Mutex<BTreeMap<String, Option<Arc<LoadedModel>>>>>,
 }
 
@@ -74,11 +72,15 @@ impl GitRef {
             Err(_) => bail!("{}", missing_ref_message(rev, &top)),
         };
         let renamed_from = renames(&top, &commit)?;
+        let files = Arc::new(TemplateFiles::list(&top, &commit)?);
+        let cat = Arc::new(Mutex::new(CatFile::spawn(&top)?));
         Ok(GitRef {
             name: rev.to_string(),
             commit,
             top,
             renamed_from,
+            files,
+            cat,
             cache: Arc::default(),
         })
     }
@@ -112,13 +114,20 @@ impl GitRef {
         if let Some(hit) = self.cache.lock().ok()?.get(&old) {
             return hit.clone();
         }
-        // Loaded without holding the lock: folders load in parallel.
+        // Loaded without holding the lock: folders load in parallel. Only
+        // the templates are kept (`find` and `templates_for` read nothing
+        // else), so the cache does not hold every old file's text.
         let loaded = if is_file {
             self.load_file(&old)
         } else {
             self.load_folder(&old)
         }
-        .map(Arc::new);
+        .map(|m| {
+            Arc::new(LoadedModel {
+                templates: m.templates,
+                ..LoadedModel::default()
+            })
+        });
         self.cache.lock().ok()?.insert(old, loaded.clone());
         loaded
     }
@@ -156,7 +165,7 @@ impl GitRef {
     fn load_file(&self, old: &str) -> Option<LoadedModel> {
         let name = Path::new(old).file_name()?.to_owned();
         let temp = TempDir::new()?;
-        let bytes = git(&self.top, &["cat-file", "blob", &self.object(old)]).ok()?;
+        let bytes = self.blob(&format!("{}:{}", self.commit, old))?;
         std::fs::write(temp.0.join(&name), bytes).ok()?;
         Some(load(&ModelDir {
             dir: temp.0.join(&name),
@@ -166,18 +175,8 @@ impl GitRef {
 
     /// Load the template files of `folder` (repo-relative) as they were at the ref.
     fn load_folder(&self, folder: &str) -> Option<LoadedModel> {
-        let specs: Vec<String> = TEMPLATE_FILES.iter().map(|f| join(folder, f)).collect();
-        let mut args = vec!["ls-tree", "-r", "-z", "--name-only", &self.commit, "--"];
-        args.extend(specs.iter().map(String::as_str));
-        let listed = git(&self.top, &args).ok()?;
         let temp = TempDir::new()?;
-        for path in listed.split(|b| *b == 0).filter(|p| !p.is_empty()) {
-            let path = String::from_utf8_lossy(path).into_owned();
-            let inner = if folder.is_empty() {
-                path.as_str()
-            } else {
-                path.strip_prefix(&format!("{folder}/"))?
-            };
+        for (inner, oid) in self.files.in_folder(folder) {
             // Only plain relative names are written (a crafted tree could
             // hold `..` components).
             if inner
@@ -186,7 +185,7 @@ impl GitRef {
             {
                 continue;
             }
-            let bytes = git(&self.top, &["cat-file", "blob", &self.object(&path)]).ok()?;
+            let bytes = self.blob(oid)?;
             let dest = temp.0.join(inner);
             if let Some(p) = dest.parent() {
                 std::fs::create_dir_all(p).ok()?;
@@ -199,9 +198,10 @@ impl GitRef {
         }))
     }
 
-    /// `COMMIT:path`, the object name of a file at the ref.
-    fn object(&self, path: &str) -> String {
-        format!("{}:{}", self.commit, path)
+    /// A blob through the shared `cat-file --batch` (the lock is held for
+    /// one request and answer only).
+    fn blob(&self, object: &str) -> Option<Vec<u8>> {
+        self.cat.lock().ok()?.blob(object)
     }
 }
 
@@ -259,11 +259,8 @@ fn renames(top: &Path, commit: &str) -> Result<BTreeMap<String, String>> {
 
 /// Run git in `dir`; its stdout, or an error with its stderr.
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
+    let out = command(dir)
         .args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
         .output()
         .context("cannot run `git` (is it installed?)")?;
     if !out.status.success() {

@@ -14,6 +14,7 @@ pub mod config;
 pub mod discover;
 pub mod finding;
 pub mod gguf;
+mod gitcat;
 pub mod gitref;
 pub mod hub;
 pub mod load;
