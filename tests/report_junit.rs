@@ -223,9 +223,12 @@ fn nested_report() -> Report {
             .with_span(Span::new(8, 12))
             .with_template("default"),
         Finding::new(Rule::DoubleBos, "a/b/tokenizer_config.json", "not run"),
-        Finding::new(Rule::TemplateRender, "tokenizer_config.json", "root")
-            .with_template("gone"),
-        Finding::new(Rule::TemplateRender, "../base/chat_template.jinja", "outside"),
+        Finding::new(Rule::TemplateRender, "tokenizer_config.json", "root").with_template("gone"),
+        Finding::new(
+            Rule::TemplateRender,
+            "../base/chat_template.jinja",
+            "outside",
+        ),
     ];
     report.findings[1].severity = Severity::Warning;
     report
@@ -236,4 +239,62 @@ fn nested_report() -> Report {
 fn whole_output_snapshots() {
     insta::assert_snapshot!("hostile", xml(&hostile_xml_report()));
     insta::assert_snapshot!("nested", xml(&nested_report()));
+}
+
+/// Every case's `file` and `line` belong together: the line exists in that
+/// file, and a case whose findings have a place names the place of one of
+/// them (`template-sources-disagree` lives in tokenizer_config.json next to
+/// chat_template.jinja). Run through the binary on the fixture folders.
+#[test]
+fn file_and_line_belong_together() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().unwrap();
+    let junit = out.path().join("junit.xml");
+    let o = ctl(repo)
+        .args(["check", "--no-config", "tests/fixtures", "--junit"])
+        .arg(&junit)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = std::fs::read_to_string(&junit).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let mut placed = 0;
+    for case in doc.descendants().filter(|n| n.has_tag_name("testcase")) {
+        let file = case.attribute("file").unwrap();
+        let line: usize = case.attribute("line").unwrap().parse().unwrap();
+        let lines = std::fs::read_to_string(repo.join(file))
+            .unwrap()
+            .lines()
+            .count();
+        assert!(
+            line >= 1 && line <= lines.max(1),
+            "{file}:{line} has {lines} lines"
+        );
+        // `path:line:col: severity[rule]` at the start of each described finding.
+        let described: Vec<String> = case
+            .descendants()
+            .filter_map(|n| n.text())
+            .flat_map(|t| t.split("\n\n").map(str::to_string).collect::<Vec<_>>())
+            .filter_map(|d| {
+                let head = d.split(": ").next()?.to_string();
+                let mut parts = head.rsplitn(3, ':');
+                let (_col, line, path) = (parts.next()?, parts.next()?, parts.next()?);
+                line.parse::<usize>().ok().map(|l| format!("{path}:{l}"))
+            })
+            .collect();
+        if !described.is_empty() {
+            placed += 1;
+            assert!(
+                described.contains(&format!("{file}:{line}")),
+                "case {:?} at {file}:{line}, findings at {described:?}",
+                case.attribute("name")
+            );
+        }
+    }
+    assert!(placed > 5, "only {placed} cases with placed findings");
 }

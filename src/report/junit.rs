@@ -2,7 +2,8 @@
 //!
 //! One `testsuite` per model folder; one `testcase` per template × rule that
 //! ran — passing ones too, so a dashboard shows what was checked — with
-//! `classname` (the folder), `name` (`rule (template)`), `file` and `line`.
+//! `classname` (the folder), `name` (`rule (template)`), `file` and `line`
+//! (the first finding's place when it has one, else the template's start).
 //! Findings that fail the run (errors; warnings too under `fail-on =
 //! "warning"`) are `failure`s with message and details; the others are listed
 //! in the case's `system-out`. Findings about a folder rather than one
@@ -85,10 +86,13 @@ fn case(
     };
     let mut tc = TestCase::new(xml_text(&name), status);
     tc.set_classname(xml_text(classname));
-    let line = findings
+    // File and line belong together: a case whose finding points into
+    // another file than the template's (`template-sources-disagree` in
+    // tokenizer_config.json next to chat_template.jinja) names that file.
+    let (file, line) = findings
         .iter()
-        .find_map(|f| position(report, f).map(|p| p.line))
-        .unwrap_or(line);
+        .find_map(|f| position(report, f).map(|p| (f.path.as_str(), p.line)))
+        .unwrap_or((file, line));
     tc.extra.insert("file".into(), xml_text(file).into());
     tc.extra.insert("line".into(), line.to_string().into());
     let others: Vec<String> = findings

@@ -23,15 +23,20 @@ impl<'a> Owners<'a> {
         Owners { by_dir }
     }
 
-    /// The folders holding `path`, deepest first: every `/`-prefix of it
-    /// that is a checked folder, then the scan root (`.`) when it is one.
+    /// The checked entries holding `path`, deepest first: a loose file
+    /// checked on its own (its `rel_dir` is the file), every `/`-prefix of it
+    /// that is a checked folder, then the scan root (`.`) when it is one and
+    /// the path is inside it (not `../…`).
     pub fn containing<'p>(&'p self, path: &'p str) -> impl Iterator<Item = usize> + 'p {
+        let itself = self.by_dir.get(path).copied();
         let prefixes = path
             .rmatch_indices('/')
             .map(move |(at, _)| &path[..at])
             .filter(|dir| *dir != ".")
             .filter_map(move |dir| self.by_dir.get(dir).copied());
-        prefixes.chain(self.by_dir.get(".").copied())
+        let inside = !path.starts_with("../") && path != ".";
+        let root = self.by_dir.get(".").copied().filter(|_| inside);
+        itself.into_iter().chain(prefixes).chain(root)
     }
 
     /// The folder a finding in `path` belongs to: the deepest one holding it.
@@ -61,6 +66,10 @@ mod tests {
         assert_eq!(all("a/bx.json"), [1, 0]);
         assert_eq!(all("x.json"), [0]);
         assert_eq!(owners.owner("a/b/x"), Some(2));
+        let loose = [model("."), model("t/x.jinja")];
+        let owners = Owners::new(&loose);
+        assert_eq!(owners.containing("t/x.jinja").collect::<Vec<_>>(), [1, 0]);
+        assert_eq!(owners.owner("../base/x.jinja"), None);
         let no_root = [model("a")];
         assert_eq!(Owners::new(&no_root).owner("b/x"), None);
     }
