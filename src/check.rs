@@ -199,7 +199,7 @@ const UNKNOWN_TOKENIZER_TOKENS: [(&str, &str); 4] = [
 /// stand-in special tokens when the folder's tokenizer is unknown (no
 /// tokenizer_config.json, or a loose JSON file that names no special token:
 /// a processor's `chat_template.json` saved on its own).
-fn probe_vars(model: &LoadedModel, user: &Map<String, Value>) -> Map<String, Value> {
+pub fn probe_vars(model: &LoadedModel, user: &Map<String, Value>) -> Map<String, Value> {
     let unknown = !model.has_tokenizer_config || (model.loose && model.special_tokens.is_empty());
     if !unknown {
         return template_vars(model, user);

@@ -85,6 +85,30 @@ pub struct CheckArgs {
     /// a line per template in text, a `capabilities` entry per template in JSON.
     #[arg(long)]
     pub capabilities: bool,
+    #[command(flatten)]
+    pub fix: FixArgs,
+}
+
+/// `--fix` and friends (see `fix`).
+#[derive(Debug, Args, Default)]
+pub struct FixArgs {
+    /// Repair what the fixable rules found, in place (each template change proven by
+    /// rendering first), then check again and report what remains.
+    #[arg(long, overrides_with = "no_fix")]
+    pub fix: bool,
+    /// Do not fix (overrides `fix = true` in the config file).
+    #[arg(long, overrides_with = "fix")]
+    pub no_fix: bool,
+    /// Write nothing: print a unified diff of the files as `--fix` would change them;
+    /// exit 1 when a fix is pending, 0 when nothing would change.
+    #[arg(long)]
+    pub diff: bool,
+    /// Also apply fixes that need a human decision (template-sources-disagree).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Never fix these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub unfixable: Vec<String>,
 }
 
 /// Options that shape the render environment (shared by `check` and `render`).

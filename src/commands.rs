@@ -123,7 +123,22 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             require: cfg.require.clone().unwrap_or_default(),
         },
     };
-    let report = run_check(&opts, &settings)?;
+    let mut report = run_check(&opts, &settings)?;
+    let mut fixed = None;
+    if let Some(fix) = crate::fix::FixRun::from_args(&args.fix, &cfg, parse_rules)? {
+        match crate::fix::run(&opts, &settings, &fix, report, actions)? {
+            crate::fix::Outcome::Diffed { pending } => {
+                return Ok(ExitCode::from(u8::from(pending)));
+            }
+            crate::fix::Outcome::Fixed {
+                report: after,
+                line,
+            } => {
+                report = after;
+                fixed = Some(line);
+            }
+        }
+    }
     // A glob that matches nothing is usually a typo or a path relative to
     // the wrong folder: say so instead of silently checking more (an
     // --exclude) or less (an --include) than meant.
@@ -173,7 +188,9 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         capabilities: args.capabilities,
     };
     let mut out = std::io::stdout().lock();
-    let written = emit_all(&report, &sinks, &mut out).and_then(|()| Ok(out.flush()?));
+    let written = emit_all(&report, &sinks, &mut out)
+        .and_then(|()| crate::fix::print_fixed(fixed.as_deref(), format, &mut out))
+        .and_then(|()| Ok(out.flush()?));
     // A reader that stops early (`| head`) does not change the verdict.
     if let Err(err) = written {
         if !stdout_closed(&err) {

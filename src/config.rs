@@ -63,6 +63,12 @@ pub struct Config {
     pub baseline: Option<String>,
     pub fail_on: Option<FailOn>,
     pub require: Option<Vec<String>>,
+    /// `fix = true`: `check` fixes as with `--fix`.
+    pub fix: Option<bool>,
+    /// `unsafe-fixes = true`: as `--unsafe-fixes`.
+    pub unsafe_fixes: Option<bool>,
+    /// `unfixable = [...]`: rules `--fix` leaves alone.
+    pub unfixable: Option<Vec<Rule>>,
 }
 
 impl Config {
@@ -133,6 +139,9 @@ struct RawConfig {
     baseline: Option<String>,
     fail_on: Option<FailOn>,
     require: Option<Vec<Spanned<String>>>,
+    fix: Option<bool>,
+    unsafe_fixes: Option<bool>,
+    unfixable: Option<Vec<Spanned<String>>>,
 }
 
 /// `pyproject.toml`: only our table matters; everything else is someone else's.
@@ -281,8 +290,13 @@ fn validate(path: &Path, text: &str, raw: RawConfig) -> Result<Config, ConfigErr
         exclude: raw.exclude,
         baseline: raw.baseline,
         fail_on: raw.fail_on,
+        fix: raw.fix,
+        unsafe_fixes: raw.unsafe_fixes,
         ..Config::default()
     };
+    if let Some(ids) = &raw.unfixable {
+        cfg.unfixable = Some(rule_ids(path, text, ids)?);
+    }
     if let Some(ids) = &raw.require {
         cfg.require = Some(capability_ids(path, text, ids)?);
     }

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod discover;
 pub mod finding;
+pub mod fix;
 pub mod gguf;
 mod gitcat;
 pub mod gitref;

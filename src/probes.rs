@@ -454,6 +454,20 @@ impl Renders {
     }
 }
 
+/// Render `messages` (the probe's, or a prefix of them) with `probe`'s
+/// tools and documents, exactly as `render_probes` does: what `fix` uses to
+/// prove a changed template renders like the original.
+pub fn render_messages(
+    compiled: &Compiled,
+    probe: &Probe,
+    messages: &Value,
+    add_generation_prompt: bool,
+    vars: &Map<String, Value>,
+    now: chrono::NaiveDateTime,
+) -> Result<String, RenderError> {
+    compiled.render(&input(probe, messages, add_generation_prompt, vars, now))
+}
+
 /// The render input for `messages` with `probe`'s tools and documents.
 fn input(
     probe: &Probe,

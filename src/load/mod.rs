@@ -181,7 +181,7 @@ impl Default for LoadOptions {
 
 mod folder;
 mod gguf;
-mod json;
+pub mod json;
 mod key;
 mod read;
 pub mod tokenizer;
@@ -189,3 +189,16 @@ pub mod tokenizer;
 pub use folder::{load, load_with, SPECIAL_TOKEN_KEYS};
 pub use gguf::{is_gguf_name, load_one as load_gguf};
 pub use read::{LFS_POINTER, MAX_FILE_BYTES};
+
+/// The text of file `name` in `model`'s folder (read with the same limits
+/// as every other file), for `fix`, which edits files the rules read only
+/// as facts (generation_config.json, config.json). `None` when it is
+/// missing or unusable.
+pub fn read_folder_file(model: &LoadedModel, name: &str) -> Option<String> {
+    if model.loose {
+        return None;
+    }
+    let mut scratch = LoadedModel::default();
+    let display = crate::discover::join_rel(&model.rel_dir, name);
+    read::read_text(&mut scratch, &model.dir.join(name), &display).map(|t| t.text)
+}

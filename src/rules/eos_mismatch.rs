@@ -23,6 +23,14 @@ use crate::load::Runtime as LoadRuntime;
 use crate::probes::{Renders, ASSISTANT_TEXT, ASSISTANT_TEXT_2, NON_ASCII_ASSISTANT};
 use crate::rules::Rule;
 
+/// What `--fix` does (`explain`'s Fix section).
+pub(super) const FIX: &str = "
+Adds the end-of-turn token's id to generation_config.json's `eos_token_id`, turning an id into
+a list that keeps the existing ids first. Without generation_config.json, when config.json sets
+the stop ids, it creates generation_config.json as transformers' `save_pretrained` writes it.
+`eos_token` in tokenizer_config.json is left alone.
+";
+
 pub(super) const DOCS: RuleDocs = RuleDocs {
     summary: "The token that ends an assistant turn is not a stop token.",
     what_it_does: "

@@ -14,8 +14,20 @@
 use super::anatomy::{text_between, Anatomy, ExchangeRenders};
 use super::{template_span, RuleDocs, TemplateContext};
 use crate::finding::{escape_snippet, Finding};
-use crate::probes::{ASSISTANT_TEXT, SYSTEM_TEXT, USER_TEXT};
+use crate::probes::{Renders, ASSISTANT_TEXT, SYSTEM_TEXT, USER_TEXT};
 use crate::rules::Rule;
+
+/// What `--fix` does (`explain`'s Fix section).
+pub(super) const FIX: &str = "
+With a baseline (`--baseline`, `--baseline-ref`) whose template differs from this one only by
+the missing generation prompt, the baseline's template is restored. Otherwise
+`{% if add_generation_prompt %}{{ 'H' }}{% endif %}` is added where the template's output
+ends, H being the header the training render uses (an existing `add_generation_prompt` branch
+that prints nothing is filled instead). Before anything is written the fix is proven on every
+probe conversation: renders with `add_generation_prompt=False` are byte-identical to the
+original's, and every prompt with it `True` is that render followed by exactly H. When the
+proof fails nothing is written, and the finding says so.
+";
 
 pub(super) const DOCS: RuleDocs = RuleDocs {
     summary: "`add_generation_prompt=True` does not open an assistant turn.",
@@ -75,19 +87,21 @@ pub fn missing_header(renders: &ExchangeRenders<'_>) -> Option<String> {
     Some(anatomy.header().to_string())
 }
 
-pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
-    let r = ctx.renders;
+/// The missing header of a template, read from its probe renders (the
+/// `[user]` renders both ways and the `[user, assistant]` training render):
+/// what this rule reports, and what `--fix` adds.
+pub fn missing_header_in(r: &Renders) -> Option<String> {
     let (Some(user), Some(user_gen), Some(pair)) = (
         r.ok("user", false),
         r.ok("user", true),
         r.ok("user-assistant", false),
     ) else {
-        return Vec::new();
+        return None;
     };
     let after_system = r
         .ok("system-user-assistant", false)
         .and_then(|s| text_between(s, SYSTEM_TEXT, USER_TEXT));
-    let renders = ExchangeRenders {
+    missing_header(&ExchangeRenders {
         user,
         user_gen,
         pair,
@@ -95,8 +109,11 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         pair_user_text: USER_TEXT,
         assistant_text: ASSISTANT_TEXT,
         after_system,
-    };
-    let Some(header) = missing_header(&renders) else {
+    })
+}
+
+pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
+    let Some(header) = missing_header_in(ctx.renders) else {
         return Vec::new();
     };
     let header = escape_snippet(&header, 80);

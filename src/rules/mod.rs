@@ -40,12 +40,13 @@ mod template_syntax;
 mod tokens;
 mod unknown_special_token;
 
-pub use generation_prompt_missing::missing_header;
+pub use eos_mismatch::assistant_closer;
+pub use generation_prompt_missing::{missing_header, missing_header_in};
 pub use generation_prompt_unconditional::dangling_header;
 pub use tokens::{blank_comments, generation_tag};
 
 pub use crate::rule::Rule;
-pub use registry::{entry, Check, Needs, RuleDocs, RuleEntry, TABLE};
+pub use registry::{entry, Check, Fixability, Needs, RuleDocs, RuleEntry, TABLE};
 
 /// What the template-level rules see.
 pub struct TemplateContext<'a> {

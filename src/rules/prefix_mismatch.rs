@@ -18,6 +18,13 @@ use super::{RuleDocs, TemplateContext};
 use crate::finding::{escape_snippet, Finding};
 use crate::rules::Rule;
 
+/// Why `--fix` leaves it (`explain`'s Fix section).
+pub(super) const NOT_FIXABLE: &str = "
+the inference prompt and the training render can both be what the authors meant (a reasoning
+model that opens a think block, a template that drops past reasoning); which one to change is a
+decision about how the model was trained.
+";
+
 pub(super) const DOCS: RuleDocs = RuleDocs {
     summary: "The inference prompt is not a prefix of the training render.",
     what_it_does: "

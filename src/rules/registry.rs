@@ -117,14 +117,38 @@ impl Check {
     }
 }
 
+/// Whether `--fix` repairs what a rule finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fixability {
+    /// Never: the right change needs judgement.
+    Never,
+    /// Applied by `--fix` (each change is proven before it is written).
+    Safe,
+    /// Applied only with `--unsafe-fixes`: a human should choose.
+    Unsafe,
+}
+
+impl Fixability {
+    /// The `rules` listing's word for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Fixability::Never => "",
+            Fixability::Safe => "fix",
+            Fixability::Unsafe => "unsafe-fix",
+        }
+    }
+}
+
 /// One row of the table.
 #[derive(Debug, Clone, Copy)]
 pub struct RuleEntry {
     pub rule: Rule,
     pub docs: &'static RuleDocs,
     pub needs: Needs,
-    /// Whether `--fix` can repair what the rule finds (not-fixable unless a row says so).
-    pub fixable: bool,
+    /// Whether `--fix` can repair what the rule finds (never unless a row says so).
+    pub fixable: Fixability,
+    /// What `--fix` does for this rule, or why it does nothing (`explain`).
+    pub fix_docs: &'static str,
     pub check: Check,
 }
 
@@ -135,7 +159,8 @@ impl RuleEntry {
             rule,
             docs,
             needs: Needs::NOTHING,
-            fixable: false,
+            fixable: Fixability::Never,
+            fix_docs: "",
             check,
         }
     }
@@ -145,9 +170,23 @@ impl RuleEntry {
         self
     }
 
-    /// `--fix` can repair this rule's findings.
-    pub const fn fixable(mut self) -> Self {
-        self.fixable = true;
+    /// `--fix` repairs this rule's findings, as `docs` says.
+    pub const fn fixable(mut self, docs: &'static str) -> Self {
+        self.fixable = Fixability::Safe;
+        self.fix_docs = docs;
+        self
+    }
+
+    /// `--fix --unsafe-fixes` repairs this rule's findings, as `docs` says.
+    pub const fn unsafe_fixable(mut self, docs: &'static str) -> Self {
+        self.fixable = Fixability::Unsafe;
+        self.fix_docs = docs;
+        self
+    }
+
+    /// Not fixed automatically, for the reason `docs` gives.
+    pub const fn not_fixable(mut self, docs: &'static str) -> Self {
+        self.fix_docs = docs;
         self
     }
 }
@@ -175,7 +214,8 @@ const ROWS: [RuleEntry; Rule::ALL.len()] = [
         &generation_prompt_missing::DOCS,
         Template(generation_prompt_missing::check),
     )
-    .needs(Needs::RENDERS),
+    .needs(Needs::RENDERS)
+    .fixable(generation_prompt_missing::FIX),
     RuleEntry::new(
         Rule::GenerationPromptUnconditional,
         &generation_prompt_unconditional::DOCS,
@@ -186,7 +226,8 @@ const ROWS: [RuleEntry; Rule::ALL.len()] = [
         Rule::TemplateSourcesDisagree,
         &template_sources_disagree::DOCS,
         Model(template_sources_disagree::check),
-    ),
+    )
+    .unsafe_fixable(template_sources_disagree::FIX),
     RuleEntry::new(
         Rule::TemplateMissing,
         &template_missing::DOCS,
@@ -206,25 +247,29 @@ const ROWS: [RuleEntry; Rule::ALL.len()] = [
         &prefix_mismatch::DOCS,
         Template(prefix_mismatch::check),
     )
-    .needs(Needs::RENDERS),
+    .needs(Needs::RENDERS)
+    .not_fixable(prefix_mismatch::NOT_FIXABLE),
     RuleEntry::new(
         Rule::EosMismatch,
         &eos_mismatch::DOCS,
         Template(eos_mismatch::check),
     )
-    .needs(Needs::RENDERS_TOKENIZER),
+    .needs(Needs::RENDERS_TOKENIZER)
+    .fixable(eos_mismatch::FIX),
     RuleEntry::new(
         Rule::DoubleBos,
         &double_bos::DOCS,
         Template(double_bos::check),
     )
-    .needs(Needs::RENDERS_TOKENIZER),
+    .needs(Needs::RENDERS_TOKENIZER)
+    .not_fixable(double_bos::NOT_FIXABLE),
     RuleEntry::new(
         Rule::UnknownSpecialToken,
         &unknown_special_token::DOCS,
         Template(unknown_special_token::check),
     )
-    .needs(Needs::RENDERS_TOKENIZER),
+    .needs(Needs::RENDERS_TOKENIZER)
+    .not_fixable(unknown_special_token::NOT_FIXABLE),
     RuleEntry::new(
         Rule::CapabilityMissing,
         &capability_missing::DOCS,
@@ -283,15 +328,31 @@ impl Rule {
     pub fn explain(self) -> String {
         let d = self.docs();
         format!(
-            "# {} ({})\n\n{}\n\n## What it does\n{}\n\n## Why is this bad?\n{}\n\n## Example\n{}\n\n## How to fix\n{}\n",
+            "# {} ({})\n\n{}\n\n## What it does\n{}\n\n## Why is this bad?\n{}\n\n## Example\n{}\n\n## How to fix\n{}\n\n## Fix\n{}\n",
             self.id(),
             self.default_severity().as_str(),
             d.summary,
             d.what_it_does.trim(),
             d.why_bad.trim(),
             d.example.trim(),
-            d.how_to_fix.trim()
+            d.how_to_fix.trim(),
+            self.fix_text()
         )
+    }
+
+    /// The `## Fix` section of `explain`: what `--fix` does, or that it
+    /// does nothing and why.
+    pub fn fix_text(self) -> String {
+        let row = entry(self);
+        let docs = row.fix_docs.trim();
+        match row.fixable {
+            Fixability::Safe => format!("Fixable: `check --fix` applies it. {docs}"),
+            Fixability::Unsafe => {
+                format!("Fixable with `check --fix --unsafe-fixes` only. {docs}")
+            }
+            Fixability::Never if docs.is_empty() => "Not fixable automatically.".to_string(),
+            Fixability::Never => format!("Not fixable automatically: {docs}"),
+        }
     }
 }
 
@@ -318,7 +379,29 @@ mod tests {
     }
 
     #[test]
-    fn no_rule_is_fixable_yet() {
-        assert!(TABLE.iter().all(|row| !row.fixable));
+    fn fixable_rules_say_what_the_fix_does() {
+        let fixable: Vec<(&str, Fixability)> = TABLE
+            .iter()
+            .filter(|row| row.fixable != Fixability::Never)
+            .map(|row| (row.rule.id(), row.fixable))
+            .collect();
+        assert_eq!(
+            fixable,
+            [
+                ("generation-prompt-missing", Fixability::Safe),
+                ("template-sources-disagree", Fixability::Unsafe),
+                ("eos-mismatch", Fixability::Safe),
+            ]
+        );
+        for row in &TABLE {
+            let judged = [
+                Rule::DoubleBos,
+                Rule::PrefixMismatch,
+                Rule::UnknownSpecialToken,
+            ];
+            if row.fixable != Fixability::Never || judged.contains(&row.rule) {
+                assert!(!row.fix_docs.is_empty(), "{}", row.rule.id());
+            }
+        }
     }
 }

@@ -32,6 +32,13 @@ use crate::load::{LoadedModel, Origin, Template};
 use crate::probes::render_probes;
 use crate::render::{compile, default_now};
 
+/// What `--fix --unsafe-fixes` does (`explain`'s Fix section).
+pub(super) const FIX: &str = "
+Writes the template transformers uses into the other source(s), so llama.cpp's converter, TGI
+and `AutoProcessor` read the same text. Unsafe: which of two disagreeing templates is right is a
+human decision (the ignored one may be the newer fix), so plain `--fix` leaves it.
+";
+
 pub(super) const DOCS: RuleDocs = RuleDocs {
     summary: "Two files in one folder hold different chat templates.",
     what_it_does: "Compares every template that transformers ignores in a folder (because a source \
@@ -126,7 +133,7 @@ pub(super) fn check(ctx: &ModelContext<'_>) -> Vec<Finding> {
 fn finding(ignored: &Template, message: String) -> Finding {
     let mut f = Finding::new(Rule::TemplateSourcesDisagree, ignored.path.clone(), message)
         .with_template(ignored.name.clone())
-        .with_help("keep one source of truth: remove the stale template, or make both identical");
+        .with_help("keep one source of truth: remove the stale template, or make both identical (`check --fix --unsafe-fixes` writes the template transformers uses into the other source; unsafe because which one is right is your call)");
     if matches!(
         ignored.origin,
         Origin::ChatTemplateJson | Origin::TokenizerConfig

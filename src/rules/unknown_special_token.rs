@@ -24,6 +24,12 @@ use crate::finding::Finding;
 use crate::load::TokenizerInfo;
 use crate::rules::Rule;
 
+/// Why `--fix` leaves it (`explain`'s Fix section).
+pub(super) const NOT_FIXABLE: &str = "
+the literal may be a typo of a real token, a token the tokenizer should have added, or text that
+only looks like a control token; adding tokens changes the vocabulary and the model's embeddings.
+";
+
 pub(super) const DOCS: RuleDocs = RuleDocs {
     summary: "The template writes a control token that the tokenizer does not have.",
     what_it_does: "

@@ -1,0 +1,326 @@
+//! Planning the fixes of one model folder: from the findings `check`
+//! reported and the folder as loaded, the new text of each file, each
+//! template change proven by rendering first (`proof`). Nothing is written
+//! here.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::eos::{edit_generation_config, new_generation_config};
+use super::gen_prompt::candidates;
+use super::proof::prove_generation_prompt;
+use super::splice::{apply, template_edit, Edit};
+use super::write::FileChange;
+use super::{FindingKey, FixOptions};
+use crate::check::{probe_vars, CheckOptions};
+use crate::load::{LoadedModel, Origin, Template};
+use crate::probes::{render_probes, Renders};
+use crate::render::compile;
+use crate::rule::Rule;
+use crate::rules::{assistant_closer, missing_header_in};
+
+/// What planning one folder produced.
+#[derive(Debug, Default)]
+pub struct FolderPlan {
+    pub changes: Vec<FileChange>,
+    /// The findings the changes fix.
+    pub fixed: Vec<FindingKey>,
+    /// Findings whose fix is not applied, and why.
+    pub refused: Vec<(FindingKey, String)>,
+}
+
+/// Edits collected per file before they are applied together.
+#[derive(Default)]
+struct Files {
+    /// display path → (path to open, text as loaded, edits).
+    edits: BTreeMap<String, (PathBuf, String, Vec<Edit>)>,
+    created: Vec<FileChange>,
+}
+
+impl Files {
+    fn edit(&mut self, model: &LoadedModel, display: &str, edit: Edit) -> bool {
+        let Some(text) = model.sources.iter().find(|s| s.path == display) else {
+            return false;
+        };
+        let entry = self
+            .edits
+            .entry(display.to_string())
+            .or_insert_with(|| (open_path(model, display), text.text.clone(), Vec::new()));
+        entry.2.push(edit);
+        true
+    }
+
+    /// Apply a template's text change to its file.
+    fn template(&mut self, model: &LoadedModel, t: &Template, new: &str) -> Result<(), String> {
+        let src = model
+            .sources
+            .iter()
+            .find(|s| s.path == t.path)
+            .ok_or_else(|| format!("`{}` was not read", t.path))?;
+        let edit = template_edit(&src.text, t, new)
+            .ok_or_else(|| format!("the template's text was not found in `{}`", t.path))?;
+        self.edit(model, &t.path, edit);
+        Ok(())
+    }
+
+    fn into_changes(self) -> Result<Vec<FileChange>, String> {
+        let mut out = Vec::new();
+        for (display, (path, before, edits)) in self.edits {
+            let after = apply(&before, &edits)
+                .ok_or_else(|| format!("two fixes overlap in `{display}`"))?;
+            if after != before {
+                out.push(FileChange {
+                    path,
+                    display,
+                    before: Some(before),
+                    after,
+                });
+            }
+        }
+        out.extend(self.created);
+        Ok(out)
+    }
+}
+
+/// The path the process opens for a file `display` of `model`.
+fn open_path(model: &LoadedModel, display: &str) -> PathBuf {
+    if model.loose {
+        return model.dir.clone();
+    }
+    let inside = if model.rel_dir == "." {
+        display
+    } else {
+        display
+            .strip_prefix(&format!("{}/", model.rel_dir))
+            .unwrap_or(display)
+    };
+    model.dir.join(inside)
+}
+
+/// What Jinja ignores: line-ending style and one trailing newline.
+fn normalize(text: &str) -> String {
+    let t = text.replace("\r\n", "\n").replace('\r', "\n");
+    t.strip_suffix('\n')
+        .map_or_else(|| t.clone(), str::to_string)
+}
+
+/// `new` with `like`'s one trailing newline (or none).
+fn with_trailing_newline_of(new: &str, like: &str) -> String {
+    let base = new.strip_suffix('\n').unwrap_or(new);
+    if like.ends_with('\n') {
+        format!("{base}\n")
+    } else {
+        base.to_string()
+    }
+}
+
+/// Plan the fixes of `model` for the findings `wanted` (already filtered to
+/// enabled, fixable rules).
+pub fn plan_folder(
+    model: &LoadedModel,
+    wanted: &[FindingKey],
+    opts: &CheckOptions,
+    fix: &FixOptions,
+) -> FolderPlan {
+    let mut plan = FolderPlan::default();
+    let mut files = Files::default();
+    let vars = probe_vars(model, &opts.vars);
+    let key_of = |rule: Rule, t: &Template| FindingKey {
+        rule,
+        path: t.path.clone(),
+        template: Some(t.name.clone()),
+    };
+    // The probe renders of each template a fix needs them for, made once.
+    let renders: BTreeMap<&str, Renders> = model
+        .templates
+        .iter()
+        .filter(|t| {
+            [Rule::GenerationPromptMissing, Rule::EosMismatch]
+                .iter()
+                .any(|r| wanted.contains(&key_of(*r, t)))
+        })
+        .filter_map(|t| {
+            let compiled = compile(&t.text).ok()?;
+            Some((t.name.as_str(), render_probes(&compiled, &vars, opts.now)))
+        })
+        .collect();
+    let renders_of = |t: &Template| renders.get(t.name.as_str());
+    // Fixed template texts by name, for the sources that copy them.
+    let mut fixed_text: BTreeMap<String, String> = BTreeMap::new();
+
+    for t in &model.templates {
+        let key = key_of(Rule::GenerationPromptMissing, t);
+        if !wanted.contains(&key) {
+            continue;
+        }
+        let Some(header) = renders_of(t).and_then(missing_header_in) else {
+            plan.refused
+                .push((key, "the assistant header could not be read".into()));
+            continue;
+        };
+        match repair_generation_prompt(model, t, &header, opts, &vars) {
+            Ok(new) => {
+                let mut result = files.template(model, t, &new);
+                // A lower source that held the same template stays in step.
+                for s in model.shadowed.iter().filter(|s| s.name == t.name) {
+                    if normalize(&s.text) == normalize(&t.text) && result.is_ok() {
+                        result = files.template(model, s, &with_trailing_newline_of(&new, &s.text));
+                    }
+                }
+                match result {
+                    Ok(()) => {
+                        fixed_text.insert(t.name.clone(), new);
+                        plan.fixed.push(key);
+                    }
+                    Err(why) => plan.refused.push((key, why)),
+                }
+            }
+            Err(why) => plan.refused.push((key, why)),
+        }
+    }
+
+    let eos: Vec<FindingKey> = model
+        .templates
+        .iter()
+        .map(|t| key_of(Rule::EosMismatch, t))
+        .filter(|k| wanted.contains(k))
+        .collect();
+    if !eos.is_empty() {
+        let mut ids = Vec::new();
+        let mut missing = None;
+        for t in model.templates.iter() {
+            if !eos.contains(&key_of(Rule::EosMismatch, t)) {
+                continue;
+            }
+            let closer = renders_of(t).and_then(|r| assistant_closer(r).map(|c| c.2.to_string()));
+            let id = closer.as_deref().and_then(|c| {
+                model
+                    .tokenizer
+                    .added_tokens
+                    .iter()
+                    .find(|(_, text)| text.as_str() == c)
+                    .map(|(id, _)| u64::from(*id))
+            });
+            match id {
+                Some(id) if !ids.contains(&id) => ids.push(id),
+                Some(_) => {}
+                None => missing = closer.or(Some("the end-of-turn token".into())),
+            }
+        }
+        let result = match missing {
+            Some(closer) => Err(format!("the id of `{closer}` is not known")),
+            None => eos_change(model, &ids, &mut files),
+        };
+        match result {
+            Ok(()) => plan.fixed.extend(eos),
+            Err(why) => plan
+                .refused
+                .extend(eos.into_iter().map(|k| (k, why.clone()))),
+        }
+    }
+
+    for ignored in &model.shadowed {
+        let key = FindingKey {
+            rule: Rule::TemplateSourcesDisagree,
+            path: ignored.path.clone(),
+            template: Some(ignored.name.clone()),
+        };
+        if !wanted.contains(&key) || !fix.unsafe_fixes {
+            continue;
+        }
+        let Some(used) = model.templates.iter().find(|t| t.name == ignored.name) else {
+            plan.refused.push((
+                key,
+                "no source transformers uses defines this template".into(),
+            ));
+            continue;
+        };
+        let text = fixed_text.get(&used.name).unwrap_or(&used.text);
+        match files.template(
+            model,
+            ignored,
+            &with_trailing_newline_of(text, &ignored.text),
+        ) {
+            Ok(()) => plan.fixed.push(key),
+            Err(why) => plan.refused.push((key, why)),
+        }
+    }
+
+    match files.into_changes() {
+        Ok(changes) => plan.changes = changes,
+        Err(why) => {
+            let fixed = std::mem::take(&mut plan.fixed);
+            plan.refused
+                .extend(fixed.into_iter().map(|k| (k, why.clone())));
+        }
+    }
+    plan
+}
+
+/// The first proven repair of template `t`: the baseline's template, then
+/// the synthesized ones. `Err` says why none is safe.
+fn repair_generation_prompt(
+    model: &LoadedModel,
+    t: &Template,
+    header: &str,
+    opts: &CheckOptions,
+    vars: &serde_json::Map<String, serde_json::Value>,
+) -> Result<String, String> {
+    if t.origin == Origin::Gguf {
+        return Err("a GGUF file's metadata is not edited".into());
+    }
+    let baseline = opts
+        .baseline
+        .as_ref()
+        .and_then(|b| b.find(model, t))
+        .map(|found| found.text)
+        .filter(|text| *text != t.text);
+    if let Some(text) = baseline {
+        if prove_generation_prompt(&t.text, &text, header, vars, opts.now).is_ok() {
+            return Ok(text);
+        }
+    }
+    let mut first_failure = None;
+    for candidate in candidates(&t.text, header) {
+        match prove_generation_prompt(&t.text, &candidate, header, vars, opts.now) {
+            Ok(()) => return Ok(candidate),
+            Err(why) => {
+                first_failure.get_or_insert(why.0);
+            }
+        }
+    }
+    Err(format!(
+        "the fix was not safe: {}",
+        first_failure.unwrap_or_else(|| "no candidate".into())
+    ))
+}
+
+/// List `ids` as stop ids: edit generation_config.json, or create it from
+/// config.json.
+fn eos_change(model: &LoadedModel, ids: &[u64], files: &mut Files) -> Result<(), String> {
+    if model.loose {
+        return Err("a loose file has no folder to hold generation_config.json".into());
+    }
+    let display = crate::discover::join_rel(&model.rel_dir, "generation_config.json");
+    let path = model.dir.join("generation_config.json");
+    if let Some(text) = crate::load::read_folder_file(model, "generation_config.json") {
+        let edit = edit_generation_config(&text, ids)?;
+        let Some(edit) = edit else { return Ok(()) };
+        let entry = files
+            .edits
+            .entry(display)
+            .or_insert_with(|| (path, text, Vec::new()));
+        entry.2.push(edit);
+        return Ok(());
+    }
+    let config = crate::load::read_folder_file(model, "config.json")
+        .ok_or("the folder has no generation_config.json or config.json to add the id to")?;
+    let after = new_generation_config(&config, ids)?;
+    files.created.push(FileChange {
+        path,
+        display,
+        before: None,
+        after,
+    });
+    Ok(())
+}

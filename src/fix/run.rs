@@ -1,0 +1,138 @@
+//! One `check --fix` / `--diff` run: merge the flags with the config file,
+//! plan, then either print the diff or write and check again.
+
+use std::io::Write;
+
+use anyhow::Result;
+
+use super::{annotate, apply, diff, plan, summary, FindingKey, FixOptions};
+use crate::check::{run_check, CheckOptions};
+use crate::cli::FixArgs;
+use crate::config::Config;
+use crate::report::Format;
+use crate::resolve::{Report, Settings};
+use crate::rule::Rule;
+
+/// What the flags and the config ask for.
+#[derive(Clone, Debug, Default)]
+pub struct FixRun {
+    /// `--diff`: print, write nothing.
+    pub diff: bool,
+    pub options: FixOptions,
+}
+
+impl FixRun {
+    /// `None` when nothing is to be fixed: no `--fix`/`--diff`, no
+    /// `fix = true` (or `--no-fix`). Flags win over the file.
+    pub fn from_args(
+        args: &FixArgs,
+        cfg: &Config,
+        parse_rules: impl Fn(&[String]) -> Result<Vec<Rule>>,
+    ) -> Result<Option<FixRun>> {
+        let fix = args.fix || (cfg.fix == Some(true) && !args.no_fix);
+        if !fix && !args.diff {
+            return Ok(None);
+        }
+        let unfixable = if args.unfixable.is_empty() {
+            cfg.unfixable.clone().unwrap_or_default()
+        } else {
+            parse_rules(&args.unfixable)?
+        };
+        Ok(Some(FixRun {
+            diff: args.diff,
+            options: FixOptions {
+                unsafe_fixes: args.unsafe_fixes || cfg.unsafe_fixes == Some(true),
+                unfixable,
+            },
+        }))
+    }
+}
+
+/// How a run ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// `--diff` printed the changes; `pending`: there was at least one.
+    Diffed { pending: bool },
+    /// Fixes were written: the report of the check that ran after them, and
+    /// the summary line (`fixed 1 finding in 1 file`).
+    Fixed { report: Report, line: String },
+}
+
+/// Fix `report`'s findings (or print the diff on stdout), then check again.
+/// `actions`: stdout is the runner's log, so the diff is guarded.
+pub fn run(
+    opts: &CheckOptions,
+    settings: &Settings,
+    fix: &FixRun,
+    report: Report,
+    actions: bool,
+) -> Result<Outcome> {
+    let mut planned = plan(opts, &report.findings, &fix.options)?;
+    let hidden = (planned.hidden_unsafe > 0).then(|| {
+        format!(
+            "{} more {} with `--unsafe-fixes`",
+            planned.hidden_unsafe,
+            if planned.hidden_unsafe == 1 {
+                "finding can be fixed"
+            } else {
+                "findings can be fixed"
+            }
+        )
+    });
+    if fix.diff {
+        let mut stdout = std::io::stdout().lock();
+        let mut out = crate::report::guard::Out::new(&mut stdout, actions);
+        out.write_all(diff(&planned).as_bytes())?;
+        out.flush()?;
+        let mut line = summary("would fix", planned.fixed.len(), planned.changes.len());
+        if let Some(hidden) = hidden {
+            line.push_str(&format!(" ({hidden})"));
+        }
+        crate::report::eprint_line(&format!("chat-template-lint: {line}"));
+        for (key, why) in &planned.refused {
+            crate::report::eprint_line(&format!(
+                "chat-template-lint: {} [{}]: not fixed: {why}",
+                key.path,
+                key.rule.id()
+            ));
+        }
+        return Ok(Outcome::Diffed {
+            pending: !planned.changes.is_empty(),
+        });
+    }
+    let written = apply(&mut planned);
+    let mut after = if written.is_empty() {
+        report
+    } else {
+        run_check(opts, settings)?
+    };
+    // Count what is gone, not what was attempted.
+    let remaining: Vec<FindingKey> = after.findings.iter().map(FindingKey::of).collect();
+    let fixed = planned
+        .fixed
+        .iter()
+        .filter(|k| !remaining.contains(k))
+        .count();
+    annotate(&mut after.findings, &planned.refused);
+    let mut line = summary("fixed", fixed, written.len());
+    if let Some(hidden) = hidden {
+        line.push_str(&format!(" ({hidden})"));
+    }
+    Ok(Outcome::Fixed {
+        report: after,
+        line,
+    })
+}
+
+/// The summary line after the report: on stdout under the text report, on
+/// stderr otherwise (stdout is then JSON or annotations).
+pub fn print_fixed(line: Option<&str>, format: Format, out: &mut dyn Write) -> Result<()> {
+    let Some(line) = line else { return Ok(()) };
+    match format {
+        Format::Text => writeln!(out, "{line}")?,
+        Format::Json | Format::Github => {
+            crate::report::eprint_line(&format!("chat-template-lint: {line}"))
+        }
+    }
+    Ok(())
+}
