@@ -28,9 +28,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             for row in &crate::rules::TABLE {
                 writeln!(
                     out,
-                    "{:<32} {:<8} {}",
+                    "{:<32} {:<8} {:<10} {}",
                     row.rule.id(),
                     row.rule.default_severity().as_str(),
+                    row.fixable.label(),
                     row.docs.summary
                 )?;
             }

@@ -151,6 +151,10 @@ fn same(a: &Result<String, RenderError>, b: &Result<String, RenderError>) -> boo
 mod tests {
     use super::*;
 
+    fn why(r: Result<(), Unproven>) -> String {
+        r.err().map(|u| u.0).unwrap_or_default()
+    }
+
     const BROKEN: &str =
         "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}";
     const H: &str = "<|im_start|>assistant\n";
@@ -168,17 +172,11 @@ mod tests {
     #[test]
     fn a_change_to_training_renders_or_the_wrong_header_fails() {
         let changed = BROKEN.replace("<|im_end|>", "<|end|>");
-        assert!(prove(&changed)
-            .unwrap_err()
-            .0
-            .contains("add_generation_prompt=False"));
+        assert!(why(prove(&changed)).contains("add_generation_prompt=False"));
         let wrong = format!(
             "{BROKEN}{{% if add_generation_prompt %}}{{{{ '<|im_start|>model\\n' }}}}{{% endif %}}"
         );
-        assert!(prove(&wrong)
-            .unwrap_err()
-            .0
-            .contains("followed by the header"));
-        assert!(prove("{% if %}").unwrap_err().0.contains("does not parse"));
+        assert!(why(prove(&wrong)).contains("followed by the header"));
+        assert!(why(prove("{% if %}")).contains("does not parse"));
     }
 }

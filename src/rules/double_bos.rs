@@ -17,9 +17,10 @@ use crate::rules::Rule;
 
 /// Why `--fix` leaves it (`explain`'s Fix section).
 pub(super) const NOT_FIXABLE: &str = "
-removing `bos_token` from the template and turning off the tokenizer's BOS are both right for
-some runtimes and wrong for others (llama.cpp strips one leading BOS, `apply_chat_template(
-tokenize=True)` adds one), so the choice needs someone who knows how the model is served.
+Removing `bos_token` from the template and turning off the tokenizer's BOS are each right
+for some runtimes and wrong for others (llama.cpp strips one leading BOS, tokenizing a
+rendered chat with `add_special_tokens=True` adds one), so the choice needs someone who
+knows how the model is served.
 ";
 
 pub(super) const DOCS: RuleDocs = RuleDocs {

@@ -20,7 +20,7 @@ use crate::rules::Rule;
 
 /// Why `--fix` leaves it (`explain`'s Fix section).
 pub(super) const NOT_FIXABLE: &str = "
-the inference prompt and the training render can both be what the authors meant (a reasoning
+The inference prompt and the training render can both be what the authors meant (a reasoning
 model that opens a think block, a template that drops past reasoning); which one to change is a
 decision about how the model was trained.
 ";

@@ -346,12 +346,12 @@ impl Rule {
         let row = entry(self);
         let docs = row.fix_docs.trim();
         match row.fixable {
-            Fixability::Safe => format!("Fixable: `check --fix` applies it. {docs}"),
+            Fixability::Safe => format!("Fixable: `check --fix` applies it.\n{docs}"),
             Fixability::Unsafe => {
-                format!("Fixable with `check --fix --unsafe-fixes` only. {docs}")
+                format!("Fixable with `check --fix --unsafe-fixes` only.\n{docs}")
             }
             Fixability::Never if docs.is_empty() => "Not fixable automatically.".to_string(),
-            Fixability::Never => format!("Not fixable automatically: {docs}"),
+            Fixability::Never => format!("Not fixable automatically.\n{docs}"),
         }
     }
 }

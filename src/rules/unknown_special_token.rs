@@ -26,7 +26,7 @@ use crate::rules::Rule;
 
 /// Why `--fix` leaves it (`explain`'s Fix section).
 pub(super) const NOT_FIXABLE: &str = "
-the literal may be a typo of a real token, a token the tokenizer should have added, or text that
+The literal may be a typo of a real token, a token the tokenizer should have added, or text that
 only looks like a control token; adding tokens changes the vocabulary and the model's embeddings.
 ";
 
