@@ -69,3 +69,74 @@ fn the_action_and_pre_commit_snippets_name_the_repository_and_version() {
     .expect("hooks");
     assert!(hooks.contains(&format!("#     - repo: {repo}\n#       rev: v{version}")));
 }
+
+/// The "Fixing" section's transcript is what happens on a Git copy of
+/// `examples/`: exit 1, `--fix` prints the block shown, and `git diff`
+/// shows one changed line.
+#[test]
+fn the_fixing_section_is_what_fix_does() {
+    let text = readme();
+    let after = &text[text
+        .find("The seed case end to end")
+        .expect("the Fixing section")..];
+    let start = after.find("```console\n").expect("a console block") + 11;
+    let shown = &after[start..start + after[start..].find("```").expect("block end")];
+    let git_ok = Command::new("git").arg("--version").output().is_ok();
+    if !git_ok {
+        println!("SKIPPED: git is not available");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    copy_dir(
+        std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples")),
+        &root.join("examples"),
+    );
+    let git = |args: &[&str]| {
+        let o = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(root)
+            .output()
+            .expect("git runs");
+        assert!(o.status.success(), "git {args:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "examples"]);
+    let ctl = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_chat-template-lint"))
+            .args(args)
+            .current_dir(root)
+            .env_remove("GITHUB_ACTIONS")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("the binary runs")
+    };
+    let before = ctl(&["check", "examples/"])
+        .status
+        .code()
+        .expect("exit code");
+    let fixed = ctl(&["check", "--fix", "examples/"]);
+    assert_eq!(fixed.status.code(), Some(0));
+    let transcript = format!(
+        "$ chat-template-lint check examples/ > /dev/null; echo $?\n{before}\n$ chat-template-lint check --fix examples/\n{}$ git diff --stat\n{}",
+        String::from_utf8_lossy(&fixed.stdout),
+        git(&["diff", "--stat"])
+    );
+    assert_eq!(shown, transcript);
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
