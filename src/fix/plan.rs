@@ -17,7 +17,7 @@ use crate::load::{LoadedModel, Origin, Template};
 use crate::probes::{render_probes, Renders};
 use crate::render::compile;
 use crate::rule::Rule;
-use crate::rules::{assistant_closer, missing_header_in};
+use crate::rules::{assistant_closer, missing_header_in, normalize_template as normalize};
 
 /// What planning one folder produced.
 #[derive(Debug, Default)]
@@ -95,13 +95,6 @@ fn open_path(model: &LoadedModel, display: &str) -> PathBuf {
             .unwrap_or(display)
     };
     model.dir.join(inside)
-}
-
-/// What Jinja ignores: line-ending style and one trailing newline.
-fn normalize(text: &str) -> String {
-    let t = text.replace("\r\n", "\n").replace('\r', "\n");
-    t.strip_suffix('\n')
-        .map_or_else(|| t.clone(), str::to_string)
 }
 
 /// `new` with `like`'s one trailing newline (or none).

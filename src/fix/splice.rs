@@ -132,28 +132,11 @@ fn escapes_non_ascii(text: &str) -> bool {
 }
 
 /// `text` escaped as inside a JSON string, as Python's `json.dumps` does
-/// (`ensure_ascii` as given; lower-case hex like Python).
+/// (`ensure_ascii` as given): the renderer's `tojson` encoder, unquoted.
 pub fn json_escape(text: &str, ensure_ascii: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (ensure_ascii && !(' '..='~').contains(&c)) => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    let mut out = String::with_capacity(text.len() + 2);
+    crate::render::python_json_string(&mut out, text, ensure_ascii);
+    out[1..out.len() - 1].to_string()
 }
 
 #[cfg(test)]

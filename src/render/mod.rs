@@ -109,6 +109,9 @@ mod tests;
 mod textfilters;
 
 pub use prepass::Rewritten;
+/// A JSON string literal as Python's `json.dumps` writes it (also what
+/// `fix` writes into tokenizer_config.json).
+pub use pyjson::string as python_json_string;
 
 const NAME: &str = "chat_template";
 

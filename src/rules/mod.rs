@@ -43,6 +43,7 @@ mod unknown_special_token;
 pub use eos_mismatch::assistant_closer;
 pub use generation_prompt_missing::{missing_header, missing_header_in};
 pub use generation_prompt_unconditional::dangling_header;
+pub use template_sources_disagree::normalize as normalize_template;
 pub use tokens::{blank_comments, generation_tag};
 
 pub use crate::rule::Rule;

@@ -206,7 +206,7 @@ fn first_render_difference(model: &LoadedModel, a: &Template, b: &Template) -> O
 }
 
 /// What Jinja itself ignores: line-ending style and one trailing newline.
-fn normalize(text: &str) -> String {
+pub fn normalize(text: &str) -> String {
     let t = text.replace("\r\n", "\n").replace('\r', "\n");
     match t.strip_suffix('\n') {
         Some(s) => s.to_string(),
