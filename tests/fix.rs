@@ -160,6 +160,14 @@ fn chatml_in_chat_template_jinja_keeps_its_final_newline() {
 }
 
 #[test]
+fn a_config_key_in_step_with_chat_template_jinja_stays_in_step() {
+    let f = fix("in-step", &[], None);
+    assert!(!f.text.contains("template-sources-disagree"), "{}", f.text);
+    only_value_changed(&f, "in-step/tokenizer_config.json", "/chat_template");
+    insta::assert_snapshot!(f.text);
+}
+
+#[test]
 fn gemma_with_non_ascii_written_raw() {
     let f = fix("gemma-json", &[], None);
     only_value_changed(&f, "gemma-json/tokenizer_config.json", "/chat_template");

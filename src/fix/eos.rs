@@ -87,7 +87,10 @@ pub fn edit_generation_config(src: &str, add: &[u64]) -> Result<Option<Edit>, St
     match member(src, 0, "eos_token_id") {
         Some(at) => {
             let span = value_span(src, at).ok_or("cannot locate `eos_token_id`")?;
-            if !matches!(current, Some(Value::Number(_) | Value::Array(_))) {
+            if !matches!(
+                current,
+                Some(Value::Number(_) | Value::Array(_) | Value::Null)
+            ) {
                 return Err("`eos_token_id` is neither an id nor a list of ids".into());
             }
             Ok(Some(Edit {
