@@ -294,10 +294,41 @@ fn config_fix_true_and_unfixable() {
     let (code, out, _) = run(root, &["check", "m"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("fixed 0 findings in 0 files"), "{out}");
+    let (code, out, _) = run(
+        root,
+        &[
+            "check",
+            "m",
+            "--unfixable",
+            "generation-prompt-missing,eos-mismatch",
+        ],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("fixed 0 findings in 0 files"), "{out}");
     std::fs::write(root.join("chat-template-lint.toml"), "fix = true\n").unwrap();
     let (code, out, _) = run(root, &["check", "m"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("fixed 1 finding in 1 file"), "{out}");
+}
+
+#[test]
+fn config_unsafe_fixes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    copy_dir(&fixtures().join("sources-disagree"), &root.join("m"));
+    std::fs::write(
+        root.join("chat-template-lint.toml"),
+        "unsafe-fixes = true\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(root, &["check", "m", "--fix"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("fixed 1 finding in 1 file"), "{out}");
+    let (_, _, err) = run(
+        root,
+        &["check", "m", "--unfixable", "no-such-rule", "--fix"],
+    );
+    assert!(err.contains("unknown rule `no-such-rule`"), "{err}");
 }
 
 /// The real templates of the families in `../shared/conformance/templates`,

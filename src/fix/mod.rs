@@ -132,6 +132,15 @@ pub fn plan(opts: &CheckOptions, findings: &[Finding], fix: &FixOptions) -> Resu
         out.fixed.extend(folder.fixed);
         out.refused.extend(folder.refused);
     }
+    // A finding no folder plan took up (a GGUF file's, a conflict of
+    // files) has no automatic fix: say so rather than stay silent.
+    for key in wanted {
+        let seen = out.fixed.contains(&key) || out.refused.iter().any(|(k, _)| *k == key);
+        if !seen {
+            out.refused
+                .push((key, "there is no automatic fix for this case".into()));
+        }
+    }
     out.changes.sort_by(|a, b| a.display.cmp(&b.display));
     out.changes.dedup_by(|a, b| a.display == b.display);
     Ok(out)
