@@ -264,6 +264,50 @@ fn baseline_template_is_restored() {
 }
 
 #[test]
+fn baseline_ref_template_is_restored() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    copy_dir(&fixtures().join("baseline/base"), &root.join("m"));
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(root)
+            .output()
+            .map(|o| o.status.success())
+    };
+    if git(&["init", "-q"]).ok() != Some(true) {
+        println!("SKIPPED: git is not available");
+        return;
+    }
+    assert_eq!(git(&["add", "-A"]).ok(), Some(true));
+    assert_eq!(git(&["commit", "-qm", "base"]).ok(), Some(true));
+    let base = std::fs::read_to_string(root.join("m/chat_template.jinja")).unwrap();
+    std::fs::copy(
+        fixtures().join("baseline/tuned/chat_template.jinja"),
+        root.join("m/chat_template.jinja"),
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        root,
+        &[
+            "check",
+            "--no-config",
+            "--fix",
+            "--baseline-ref",
+            "HEAD",
+            "m",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("fixed 1 finding in 1 file"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(root.join("m/chat_template.jinja")).unwrap(),
+        base
+    );
+}
+
+#[test]
 fn select_and_ignore_limit_what_is_fixed() {
     let f = fix(
         "gemma-json",

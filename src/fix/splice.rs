@@ -178,6 +178,32 @@ mod tests {
     }
 
     #[test]
+    fn only_the_changed_bytes_of_a_literal_are_rewritten() {
+        // `\/` and `\u003c` are kept as written; the new text is escaped.
+        let src = "{\"chat_template\": \"a\\/b\\u003cc\"}\n";
+        let quote = src.find("\"a").expect("literal");
+        let decoded = decode_string(src, quote).expect("decodes");
+        let t = Template {
+            name: "default".into(),
+            text: decoded.text.clone(),
+            origin: Origin::TokenizerConfig,
+            path: "tokenizer_config.json".into(),
+            offsets: decoded.offsets,
+        };
+        assert_eq!(t.text, "a/b<c");
+        let edit = template_edit(src, &t, "a/b<c{{ '\"\n' }}").expect("edit");
+        let out = apply(src, &[edit]).expect("applies");
+        assert_eq!(
+            out,
+            "{\"chat_template\": \"a\\/b\\u003cc{{ '\\\"\\n' }}\"}\n"
+        );
+        let after: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(after["chat_template"], "a/b<c{{ '\"\n' }}");
+        // A file that is not what was loaded is not edited.
+        assert!(template_edit("{\"chat_template\": \"x\"}", &t, "y").is_none());
+    }
+
+    #[test]
     fn ascii_style_follows_the_literal_then_the_file() {
         assert!(ascii_style("\"caf\\u00e9\"", ""));
         assert!(!ascii_style("\"café\"", "\\u00e9"));
