@@ -38,18 +38,6 @@ struct Files {
 }
 
 impl Files {
-    fn edit(&mut self, model: &LoadedModel, display: &str, edit: Edit) -> bool {
-        let Some(text) = model.sources.iter().find(|s| s.path == display) else {
-            return false;
-        };
-        let entry = self
-            .edits
-            .entry(display.to_string())
-            .or_insert_with(|| (open_path(model, display), text.text.clone(), Vec::new()));
-        entry.2.push(edit);
-        true
-    }
-
     /// Apply a template's text change to its file.
     fn template(&mut self, model: &LoadedModel, t: &Template, new: &str) -> Result<(), String> {
         let src = model
@@ -59,8 +47,17 @@ impl Files {
             .ok_or_else(|| format!("`{}` was not read", t.path))?;
         let edit = template_edit(&src.text, t, new)
             .ok_or_else(|| format!("the template's text was not found in `{}`", t.path))?;
-        self.edit(model, &t.path, edit);
+        self.add(t.path.clone(), open_path(model, &t.path), &src.text, edit);
         Ok(())
+    }
+
+    /// Queue `edit` of file `display` (its text `text` as read).
+    fn add(&mut self, display: String, path: PathBuf, text: &str, edit: Edit) {
+        self.edits
+            .entry(display)
+            .or_insert_with(|| (path, text.to_string(), Vec::new()))
+            .2
+            .push(edit);
     }
 
     fn into_changes(self) -> Result<Vec<FileChange>, String> {
@@ -298,12 +295,9 @@ fn eos_change(model: &LoadedModel, ids: &[u64], files: &mut Files) -> Result<(),
     let path = model.dir.join("generation_config.json");
     if let Some(text) = crate::load::read_folder_file(model, "generation_config.json") {
         let edit = edit_generation_config(&text, ids)?;
-        let Some(edit) = edit else { return Ok(()) };
-        let entry = files
-            .edits
-            .entry(display)
-            .or_insert_with(|| (path, text, Vec::new()));
-        entry.2.push(edit);
+        if let Some(edit) = edit {
+            files.add(display, path, &text, edit);
+        }
         return Ok(());
     }
     let config = crate::load::read_folder_file(model, "config.json")

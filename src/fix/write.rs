@@ -7,7 +7,10 @@
 //! the rename the file is read again: when its bytes are no longer the ones
 //! the fix was computed from (an editor saved it meanwhile), it is left alone
 //! and the fix is reported as not applied. A file the fix creates
-//! (generation_config.json) must still not exist.
+//! (generation_config.json) must still not exist. A symbolic link is not
+//! replaced: renaming over it would turn it into a file, and writing through
+//! it would change its target for every other link (the Hugging Face cache
+//! links each snapshot's files to shared blobs).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,6 +32,8 @@ pub struct FileChange {
 pub enum NotWritten {
     /// The file changed (or appeared) after it was read.
     Changed,
+    /// The path is a symbolic link.
+    Symlink,
     Io(std::io::Error),
 }
 
@@ -36,6 +41,7 @@ impl std::fmt::Display for NotWritten {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             NotWritten::Changed => f.write_str("the file changed after it was read"),
+            NotWritten::Symlink => f.write_str("it is a symbolic link"),
             NotWritten::Io(e) => write!(f, "{e}"),
         }
     }
@@ -43,6 +49,9 @@ impl std::fmt::Display for NotWritten {
 
 /// Write `change` atomically, unless the file is no longer what it was.
 pub fn write(change: &FileChange) -> Result<(), NotWritten> {
+    if std::fs::symlink_metadata(&change.path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(NotWritten::Symlink);
+    }
     let dir = change
         .path
         .parent()
@@ -138,5 +147,27 @@ mod tests {
         assert!(matches!(write(&created), Err(NotWritten::Changed)));
         let leftovers = std::fs::read_dir(dir.path()).expect("dir").count();
         assert_eq!(leftovers, 1, "no temporary file is left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_is_not_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let blob = dir.path().join("blob");
+        std::fs::write(&blob, "old").expect("write");
+        let link = dir.path().join("t.jinja");
+        std::os::unix::fs::symlink(&blob, &link).expect("symlink");
+        let change = FileChange {
+            path: link.clone(),
+            display: "t.jinja".into(),
+            before: Some("old".into()),
+            after: "new".into(),
+        };
+        assert!(matches!(write(&change), Err(NotWritten::Symlink)));
+        assert_eq!(std::fs::read_to_string(&blob).expect("read"), "old");
+        assert!(std::fs::symlink_metadata(&link)
+            .expect("meta")
+            .file_type()
+            .is_symlink());
     }
 }
