@@ -61,6 +61,14 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// The fixed folder back through the renderer: the prompt ends with the
+/// header `header`.
+fn assert_prompt_ends_with(root: &Path, target: &str, header: &str) {
+    let (code, prompt, err) = run(root, &["render", target, "--add-generation-prompt"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(prompt.ends_with(header), "{prompt:?}");
+}
+
 /// Unified diffs of what changed between two listings.
 fn changes(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> String {
     let mut out = String::new();
@@ -353,6 +361,7 @@ fn config_fix_true_and_unfixable() {
     let (code, out, _) = run(root, &["check", "m"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("fixed 1 finding in 1 file"), "{out}");
+    assert_prompt_ends_with(root, "m", "<start_of_turn>model\n");
 }
 
 #[test]
@@ -368,6 +377,13 @@ fn config_unsafe_fixes() {
     let (code, out, _) = run(root, &["check", "m", "--fix"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("fixed 1 finding in 1 file"), "{out}");
+    let key: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("m/tokenizer_config.json")).unwrap(),
+    )
+    .unwrap();
+    let jinja = std::fs::read_to_string(root.join("m/chat_template.jinja")).unwrap();
+    assert_eq!(key["chat_template"], jinja.trim_end_matches('\n'));
+    assert_prompt_ends_with(root, "m/tokenizer_config.json", "<|im_start|>assistant\n");
     let (_, _, err) = run(
         root,
         &["check", "m", "--unfixable", "no-such-rule", "--fix"],
