@@ -202,6 +202,13 @@ fn phi3_branch_that_emits_nothing_is_filled() {
 }
 
 #[test]
+fn processor_chat_template_json() {
+    let f = fix("processor-json", &[], None);
+    only_value_changed(&f, "processor-json/chat_template.json", "/chat_template");
+    insta::assert_snapshot!(f.text);
+}
+
+#[test]
 fn whitespace_control_template() {
     let f = fix("dash-heavy", &[], None);
     insta::assert_snapshot!(f.text);
