@@ -40,14 +40,34 @@ struct Files {
 impl Files {
     /// Apply a template's text change to its file.
     fn template(&mut self, model: &LoadedModel, t: &Template, new: &str) -> Result<(), String> {
-        let src = model
-            .sources
-            .iter()
-            .find(|s| s.path == t.path)
-            .ok_or_else(|| format!("`{}` was not read", t.path))?;
-        let edit = template_edit(&src.text, t, new)
-            .ok_or_else(|| format!("the template's text was not found in `{}`", t.path))?;
-        self.add(t.path.clone(), open_path(model, &t.path), &src.text, edit);
+        self.templates(model, &[(t, new.to_string())])
+    }
+
+    /// Apply several template changes, all or none.
+    fn templates(
+        &mut self,
+        model: &LoadedModel,
+        changes: &[(&Template, String)],
+    ) -> Result<(), String> {
+        let mut queued = Vec::new();
+        for (t, new) in changes {
+            let src = model
+                .sources
+                .iter()
+                .find(|s| s.path == t.path)
+                .ok_or_else(|| format!("`{}` was not read", t.path))?;
+            let edit = template_edit(&src.text, t, new)
+                .ok_or_else(|| format!("the template's text was not found in `{}`", t.path))?;
+            queued.push((
+                t.path.clone(),
+                open_path(model, &t.path),
+                src.text.as_str(),
+                edit,
+            ));
+        }
+        for (display, path, text, edit) in queued {
+            self.add(display, path, text, edit);
+        }
         Ok(())
     }
 
@@ -104,6 +124,14 @@ fn with_trailing_newline_of(new: &str, like: &str) -> String {
     }
 }
 
+fn key_of(rule: Rule, t: &Template) -> FindingKey {
+    FindingKey {
+        rule,
+        path: t.path.clone(),
+        template: Some(t.name.clone()),
+    }
+}
+
 /// Plan the fixes of `model` for the findings `wanted` (already filtered to
 /// enabled, fixable rules).
 pub fn plan_folder(
@@ -112,16 +140,9 @@ pub fn plan_folder(
     opts: &CheckOptions,
     fix: &FixOptions,
 ) -> FolderPlan {
-    let mut plan = FolderPlan::default();
-    let mut files = Files::default();
     let vars = probe_vars(model, &opts.vars);
-    let key_of = |rule: Rule, t: &Template| FindingKey {
-        rule,
-        path: t.path.clone(),
-        template: Some(t.name.clone()),
-    };
     // The probe renders of each template a fix needs them for, made once.
-    let renders: BTreeMap<&str, Renders> = model
+    let renders = model
         .templates
         .iter()
         .filter(|t| {
@@ -131,58 +152,118 @@ pub fn plan_folder(
         })
         .filter_map(|t| {
             let compiled = compile(&t.text).ok()?;
-            Some((t.name.as_str(), render_probes(&compiled, &vars, opts.now)))
+            Some((t.name.clone(), render_probes(&compiled, &vars, opts.now)))
         })
         .collect();
-    let renders_of = |t: &Template| renders.get(t.name.as_str());
-    // Fixed template texts by name, for the sources that copy them.
-    let mut fixed_text: BTreeMap<String, String> = BTreeMap::new();
-
-    for t in &model.templates {
-        let key = key_of(Rule::GenerationPromptMissing, t);
-        if !wanted.contains(&key) {
-            continue;
-        }
-        let Some(header) = renders_of(t).and_then(missing_header_in) else {
+    let mut planner = Planner {
+        model,
+        wanted,
+        opts,
+        vars,
+        renders,
+        files: Files::default(),
+        plan: FolderPlan::default(),
+        fixed_text: BTreeMap::new(),
+    };
+    planner.generation_prompts();
+    planner.stop_ids();
+    if fix.unsafe_fixes {
+        planner.sources();
+    }
+    let Planner {
+        files, mut plan, ..
+    } = planner;
+    match files.into_changes() {
+        Ok(changes) => plan.changes = changes,
+        Err(why) => {
+            let fixed = std::mem::take(&mut plan.fixed);
             plan.refused
-                .push((key, "the assistant header could not be read".into()));
-            continue;
-        };
-        match repair_generation_prompt(model, t, &header, opts, &vars) {
-            Ok(new) => {
-                let mut result = files.template(model, t, &new);
-                // A lower source that held the same template stays in step.
-                for s in model.shadowed.iter().filter(|s| s.name == t.name) {
-                    if normalize(&s.text) == normalize(&t.text) && result.is_ok() {
-                        result = files.template(model, s, &with_trailing_newline_of(&new, &s.text));
-                    }
-                }
-                match result {
-                    Ok(()) => {
-                        fixed_text.insert(t.name.clone(), new);
-                        plan.fixed.push(key);
-                    }
-                    Err(why) => plan.refused.push((key, why)),
-                }
-            }
-            Err(why) => plan.refused.push((key, why)),
+                .extend(fixed.into_iter().map(|k| (k, why.clone())));
+        }
+    }
+    plan
+}
+
+/// One folder's planning state: the edits so far, and what they fix.
+struct Planner<'a> {
+    model: &'a LoadedModel,
+    wanted: &'a [FindingKey],
+    opts: &'a CheckOptions,
+    vars: serde_json::Map<String, serde_json::Value>,
+    /// By template name.
+    renders: BTreeMap<String, Renders>,
+    files: Files,
+    plan: FolderPlan,
+    /// Fixed template texts by name, for the sources that copy them.
+    fixed_text: BTreeMap<String, String>,
+}
+
+impl Planner<'_> {
+    fn done(&mut self, key: FindingKey, result: Result<(), String>) {
+        match result {
+            Ok(()) => self.plan.fixed.push(key),
+            Err(why) => self.plan.refused.push((key, why)),
         }
     }
 
-    let eos: Vec<FindingKey> = model
-        .templates
-        .iter()
-        .map(|t| key_of(Rule::EosMismatch, t))
-        .filter(|k| wanted.contains(k))
-        .collect();
-    if !eos.is_empty() {
-        let mut ids = Vec::new();
-        let mut missing = None;
-        for t in model.templates.iter() {
-            if !eos.contains(&key_of(Rule::EosMismatch, t)) {
+    /// `generation-prompt-missing`: the proven repair of each template,
+    /// also written into a lower source that held the same text.
+    fn generation_prompts(&mut self) {
+        let model = self.model;
+        for t in &model.templates {
+            let key = key_of(Rule::GenerationPromptMissing, t);
+            if !self.wanted.contains(&key) {
                 continue;
             }
-            let closer = renders_of(t).and_then(|r| assistant_closer(r).map(|c| c.2.to_string()));
+            let result = self
+                .renders
+                .get(&t.name)
+                .and_then(missing_header_in)
+                .ok_or_else(|| "the assistant header could not be read".to_string())
+                .and_then(|header| {
+                    repair_generation_prompt(model, t, &header, self.opts, &self.vars)
+                })
+                .and_then(|new| {
+                    let mut changes = vec![(t, new.clone())];
+                    changes.extend(
+                        model
+                            .shadowed
+                            .iter()
+                            .filter(|s| {
+                                s.name == t.name && normalize(&s.text) == normalize(&t.text)
+                            })
+                            .map(|s| (s, with_trailing_newline_of(&new, &s.text))),
+                    );
+                    self.files.templates(model, &changes)?;
+                    self.fixed_text.insert(t.name.clone(), new);
+                    Ok(())
+                });
+            self.done(key, result);
+        }
+    }
+
+    /// `eos-mismatch`: every closer's id listed in one generation config.
+    fn stop_ids(&mut self) {
+        let model = self.model;
+        let keys: Vec<FindingKey> = model
+            .templates
+            .iter()
+            .map(|t| key_of(Rule::EosMismatch, t))
+            .filter(|k| self.wanted.contains(k))
+            .collect();
+        if keys.is_empty() {
+            return;
+        }
+        let mut ids = Vec::new();
+        let mut unknown = None;
+        for t in &model.templates {
+            if !keys.contains(&key_of(Rule::EosMismatch, t)) {
+                continue;
+            }
+            let closer = self
+                .renders
+                .get(&t.name)
+                .and_then(|r| assistant_closer(r).map(|c| c.2.to_string()));
             let id = closer.as_deref().and_then(|c| {
                 model
                     .tokenizer
@@ -194,57 +275,38 @@ pub fn plan_folder(
             match id {
                 Some(id) if !ids.contains(&id) => ids.push(id),
                 Some(_) => {}
-                None => missing = closer.or(Some("the end-of-turn token".into())),
+                None => unknown = closer.or(Some("the end-of-turn token".into())),
             }
         }
-        let result = match missing {
+        let result = match unknown {
             Some(closer) => Err(format!("the id of `{closer}` is not known")),
-            None => eos_change(model, &ids, &mut files),
+            None => eos_change(model, &ids, &mut self.files),
         };
-        match result {
-            Ok(()) => plan.fixed.extend(eos),
-            Err(why) => plan
-                .refused
-                .extend(eos.into_iter().map(|k| (k, why.clone()))),
+        for key in keys {
+            self.done(key, result.clone());
         }
     }
 
-    for ignored in &model.shadowed {
-        let key = FindingKey {
-            rule: Rule::TemplateSourcesDisagree,
-            path: ignored.path.clone(),
-            template: Some(ignored.name.clone()),
-        };
-        if !wanted.contains(&key) || !fix.unsafe_fixes {
-            continue;
-        }
-        let Some(used) = model.templates.iter().find(|t| t.name == ignored.name) else {
-            plan.refused.push((
-                key,
-                "no source transformers uses defines this template".into(),
-            ));
-            continue;
-        };
-        let text = fixed_text.get(&used.name).unwrap_or(&used.text);
-        match files.template(
-            model,
-            ignored,
-            &with_trailing_newline_of(text, &ignored.text),
-        ) {
-            Ok(()) => plan.fixed.push(key),
-            Err(why) => plan.refused.push((key, why)),
+    /// `template-sources-disagree` (unsafe): the used template, as fixed,
+    /// written into each ignored source of the same name.
+    fn sources(&mut self) {
+        let model = self.model;
+        for ignored in &model.shadowed {
+            let key = key_of(Rule::TemplateSourcesDisagree, ignored);
+            if !self.wanted.contains(&key) {
+                continue;
+            }
+            let result = match model.templates.iter().find(|t| t.name == ignored.name) {
+                None => Err("no source transformers uses defines this template".to_string()),
+                Some(used) => {
+                    let text = self.fixed_text.get(&used.name).unwrap_or(&used.text);
+                    let text = with_trailing_newline_of(text, &ignored.text);
+                    self.files.template(model, ignored, &text)
+                }
+            };
+            self.done(key, result);
         }
     }
-
-    match files.into_changes() {
-        Ok(changes) => plan.changes = changes,
-        Err(why) => {
-            let fixed = std::mem::take(&mut plan.fixed);
-            plan.refused
-                .extend(fixed.into_iter().map(|k| (k, why.clone())));
-        }
-    }
-    plan
 }
 
 /// The first proven repair of template `t`: the baseline's template, then
