@@ -133,10 +133,10 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             }
             crate::fix::Outcome::Fixed {
                 report: after,
-                line,
+                summary,
             } => {
-                report = after;
-                fixed = Some(line);
+                report = *after;
+                fixed = Some(summary);
             }
         }
     }
@@ -190,7 +190,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     };
     let mut out = std::io::stdout().lock();
     let written = emit_all(&report, &sinks, &mut out)
-        .and_then(|()| crate::fix::print_fixed(fixed.as_deref(), format, &mut out))
+        .and_then(|()| crate::fix::print_fixed(fixed.as_ref(), format, &mut out))
         .and_then(|()| Ok(out.flush()?));
     // A reader that stops early (`| head`) does not change the verdict.
     if let Err(err) = written {

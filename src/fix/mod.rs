@@ -34,7 +34,7 @@ use crate::rules::{entry, Fixability};
 
 pub use gen_prompt::jinja_string;
 pub use proof::{prove_generation_prompt, Unproven};
-pub use run::{print_fixed, run, FixRun, Outcome};
+pub use run::{print_fixed, run, FixRun, Outcome, Summary};
 pub use write::{FileChange, NotWritten};
 
 /// Which fixes to apply (flags and config merged).

@@ -54,8 +54,21 @@ pub enum Outcome {
     /// `--diff` printed the changes; `pending`: there was at least one.
     Diffed { pending: bool },
     /// Fixes were written: the report of the check that ran after them, and
-    /// the summary line (`fixed 1 finding in 1 file`).
-    Fixed { report: Report, line: String },
+    /// what to say about the fixes.
+    Fixed {
+        report: Box<Report>,
+        summary: Summary,
+    },
+}
+
+/// What `--fix` says after the report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// `fixed 1 finding in 1 file`.
+    pub line: String,
+    /// `path [rule]: not fixed: why`, for the formats that do not show a
+    /// finding's help (JSON).
+    pub not_fixed: Vec<String>,
 }
 
 /// Fix `report`'s findings (or print the diff on stdout), then check again.
@@ -89,12 +102,8 @@ pub fn run(
             line.push_str(&format!(" ({hidden})"));
         }
         crate::report::eprint_line(&format!("chat-template-lint: {line}"));
-        for (key, why) in &planned.refused {
-            crate::report::eprint_line(&format!(
-                "chat-template-lint: {} [{}]: not fixed: {why}",
-                key.path,
-                key.rule.id()
-            ));
+        for line in not_fixed(&planned.refused) {
+            crate::report::eprint_line(&line);
         }
         return Ok(Outcome::Diffed {
             pending: !planned.changes.is_empty(),
@@ -118,20 +127,42 @@ pub fn run(
     if let Some(hidden) = hidden {
         line.push_str(&format!(" ({hidden})"));
     }
+    let not_fixed = not_fixed(&planned.refused);
     Ok(Outcome::Fixed {
-        report: after,
-        line,
+        report: Box::new(after),
+        summary: Summary { line, not_fixed },
     })
 }
 
+fn not_fixed(refused: &[(FindingKey, String)]) -> Vec<String> {
+    refused
+        .iter()
+        .map(|(key, why)| {
+            format!(
+                "chat-template-lint: {} [{}]: not fixed: {why}",
+                key.path,
+                key.rule.id()
+            )
+        })
+        .collect()
+}
+
 /// The summary line after the report: on stdout under the text report, on
-/// stderr otherwise (stdout is then JSON or annotations).
-pub fn print_fixed(line: Option<&str>, format: Format, out: &mut dyn Write) -> Result<()> {
-    let Some(line) = line else { return Ok(()) };
+/// stderr otherwise (stdout is then JSON or annotations). JSON findings
+/// carry no help, so why a fix was not applied goes to stderr there too.
+pub fn print_fixed(summary: Option<&Summary>, format: Format, out: &mut dyn Write) -> Result<()> {
+    let Some(summary) = summary else {
+        return Ok(());
+    };
+    let line = &summary.line;
     match format {
         Format::Text => writeln!(out, "{line}")?,
-        Format::Json | Format::Github => {
-            crate::report::eprint_line(&format!("chat-template-lint: {line}"))
+        Format::Github => crate::report::eprint_line(&format!("chat-template-lint: {line}")),
+        Format::Json => {
+            for note in &summary.not_fixed {
+                crate::report::eprint_line(note);
+            }
+            crate::report::eprint_line(&format!("chat-template-lint: {line}"));
         }
     }
     Ok(())
