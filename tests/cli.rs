@@ -35,6 +35,15 @@ fn rules_of(findings: &[Value]) -> Vec<&str> {
     findings.iter().filter_map(|f| f["rule"].as_str()).collect()
 }
 
+/// The whole JSON report of the bundled examples: the fields the Python
+/// API's `Finding` reads (issue 14), `help` and `probe` included.
+#[test]
+fn examples_in_json() {
+    let o = run(&["check", "--format", "json", "examples"]);
+    assert_eq!(o.status.code(), Some(1));
+    insta::assert_snapshot!(stdout(&o));
+}
+
 #[test]
 fn examples_show_the_seed_bug_and_fail() {
     let o = run(&["check", "examples"]);

@@ -59,12 +59,18 @@ fn json_has_exactly_the_documented_fields() {
         keys.sort();
         assert_eq!(
             keys,
-            ["column", "line", "message", "path", "rule", "severity", "template"]
+            [
+                "column", "help", "line", "message", "path", "probe", "rule", "severity",
+                "template"
+            ]
         );
     }
     assert_eq!(items[0]["line"], 3);
     assert_eq!(items[0]["column"], 3);
     assert_eq!(items[0]["template"], "tool_use,::x");
+    assert_eq!(items[0]["help"], format!("fix it: {HOSTILE}"));
+    assert_eq!(items[0]["probe"], serde_json::Value::Null);
+    assert_eq!(items[1]["help"], serde_json::Value::Null);
     assert_eq!(items[1]["line"], serde_json::Value::Null);
     assert_eq!(items[1]["column"], serde_json::Value::Null);
     assert_eq!(items[1]["severity"], "warning");

@@ -1,6 +1,8 @@
 //! `--format json`: a JSON array of findings, each exactly
-//! `{"rule", "severity", "path", "line", "column", "message", "template"}`
-//! (issue 2 §4; `line`/`column` are 1-based, null for file-level findings).
+//! `{"rule", "severity", "path", "line", "column", "message", "template",
+//! "help", "probe"}` (issue 2 §4; `line`/`column` are 1-based, null for
+//! file-level findings; `help` and `probe` were added for the Python API's
+//! `Finding`, issue 14, and are null when a finding has none).
 //!
 //! With `--capabilities` the array also holds, after the findings, one entry
 //! per template in the same shape with `"rule": "capabilities"`, severity
@@ -37,6 +39,8 @@ pub fn findings(report: &Report) -> Value {
                     "column": pos.as_ref().map(|p| p.column),
                     "message": f.message,
                     "template": f.template,
+                    "help": f.help,
+                    "probe": f.probe,
                 })
             })
             .collect(),
@@ -80,6 +84,8 @@ pub fn capabilities(report: &Report) -> Vec<Value> {
             "column": null,
             "message": message,
             "template": t.name,
+            "help": null,
+            "probe": null,
             "capabilities": t.capabilities,
         }));
     }
