@@ -7,13 +7,23 @@ import sys
 from ruamel.yaml import YAML
 
 hooks = YAML(typ="safe").load(open(".pre-commit-hooks.yaml"))
-assert isinstance(hooks, list) and len(hooks) == 1, hooks
+assert isinstance(hooks, list) and len(hooks) == 2, hooks
+# The same hook twice: built with cargo (`language: rust`), or installed
+# as the Python wheel's project (`language: python`, pyproject.toml).
+assert [(h.get("id"), h.get("language")) for h in hooks] == [
+    ("chat-template-lint", "rust"),
+    ("chat-template-lint-python", "python"),
+], hooks
+for hook in hooks:
+    for key in ("id", "name", "entry", "language"):
+        assert isinstance(hook.get(key), str) and hook[key], f"missing {key}"
+    assert hook["entry"].split()[:2] == ["chat-template-lint", "check"]
+    rest = {k: v for k, v in hook.items() if k not in ("id", "language")}
+    first = {k: v for k, v in hooks[0].items() if k not in ("id", "language")}
+    assert rest == first, f"{hook['id']} differs from {hooks[0]['id']} beyond id/language"
+# pre-commit installs a `language: python` hook with `pip install .`.
+assert open("pyproject.toml").read().count('build-backend = "maturin"') == 1
 hook = hooks[0]
-for key in ("id", "name", "entry", "language"):
-    assert isinstance(hook.get(key), str) and hook[key], f"missing {key}"
-assert hook["id"] == "chat-template-lint"
-assert hook["language"] == "rust"
-assert hook["entry"].split()[:2] == ["chat-template-lint", "check"]
 files = re.compile(hook["files"])
 yes = [
     "tokenizer_config.json",
