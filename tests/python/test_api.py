@@ -185,3 +185,15 @@ def test_importing_the_package_does_not_import_transformers() -> None:
 
 def test_the_package_is_typed() -> None:
     assert (Path(chat_template_lint.__file__).parent / "py.typed").is_file()
+
+
+def test_warnings_on_stderr_go_to_logging(
+    repo: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = tmp_path / "chat-template-lint.toml"
+    config.write_text('exclude = ["no-such-folder/**"]\n', encoding="utf-8")
+    with caplog.at_level("WARNING", logger="chat_template_lint"):
+        assert check("examples/base-model", config=config) == []
+    assert any("no-such-folder/**" in r.getMessage() and "matched nothing" in r.getMessage() for r in caplog.records), [
+        r.getMessage() for r in caplog.records
+    ]
