@@ -52,6 +52,17 @@ def test_findings_are_the_cli_json(repo: Path, binary: str) -> None:
     assert check("examples") == [Finding.from_json(item) for item in json.loads(cli.stdout)]
 
 
+def test_no_path_checks_the_current_folder_and_dash_names_are_paths(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(repo / "examples")
+    assert [(f.rule, f.path) for f in check()] == [
+        ("generation-prompt-missing", "finetuned-broken/chat_template.jinja")
+    ]
+    with pytest.raises(ToolError, match="-no-such-path"):
+        check("-no-such-path")  # a path, not a flag
+
+
 @pytest.mark.parametrize("folder", ["base-model", "modern-layout", "named-templates"])
 def test_clean_folders_are_clean(repo: Path, folder: str) -> None:
     assert check(Path("examples") / folder) == []
