@@ -66,8 +66,8 @@ pub enum Outcome {
 pub struct Summary {
     /// `fixed 1 finding in 1 file`.
     pub line: String,
-    /// `path [rule]: not fixed: why`, for the formats that do not show a
-    /// finding's help (JSON).
+    /// `path [rule]: not fixed: why`, on stderr beside the summary under
+    /// `--format json` (the finding's `help` ends with it too).
     pub not_fixed: Vec<String>,
 }
 
@@ -148,8 +148,8 @@ fn not_fixed(refused: &[(FindingKey, String)]) -> Vec<String> {
 }
 
 /// The summary line after the report: on stdout under the text report, on
-/// stderr otherwise (stdout is then JSON or annotations). JSON findings
-/// carry no help, so why a fix was not applied goes to stderr there too.
+/// stderr otherwise (stdout is then JSON or annotations); under JSON, why
+/// each refused fix was not applied too (also at the end of its `help`).
 pub fn print_fixed(summary: Option<&Summary>, format: Format, out: &mut dyn Write) -> Result<()> {
     let Some(summary) = summary else {
         return Ok(());
