@@ -8,7 +8,7 @@
 //! in the config names them, and `--format json` prints them.
 
 use crate::probes::{
-    Renders, ASSISTANT_TEXT, REASONING_TEXT, REASONING_TEXT_2, SYSTEM_TEXT, TOOL_ANSWER,
+    ProbeId, Renders, ASSISTANT_TEXT, REASONING_TEXT, REASONING_TEXT_2, SYSTEM_TEXT, TOOL_ANSWER,
     TOOL_ARGUMENT, TOOL_NAME, TOOL_RESULT, USER_TEXT,
 };
 
@@ -75,17 +75,17 @@ impl Capability {
     }
 
     /// The probe whose render decides this capability (named in findings).
-    pub fn probe(self) -> &'static str {
+    pub fn probe(self) -> ProbeId {
         match self {
-            Capability::System => "system-user-assistant",
-            Capability::Tools => "tools",
-            Capability::ToolCalls | Capability::ToolResults => "tool-call",
-            Capability::StringArguments => "tool-call-string-arguments",
-            Capability::StringContent => "user-assistant",
-            Capability::ContentParts => "user-assistant-parts",
-            Capability::Images => "image",
-            Capability::Reasoning => "reasoning",
-            Capability::GenerationMask => "user-assistant",
+            Capability::System => ProbeId::SystemUserAssistant,
+            Capability::Tools => ProbeId::Tools,
+            Capability::ToolCalls | Capability::ToolResults => ProbeId::ToolCall,
+            Capability::StringArguments => ProbeId::ToolCallStringArguments,
+            Capability::StringContent => ProbeId::UserAssistant,
+            Capability::ContentParts => ProbeId::UserAssistantParts,
+            Capability::Images => ProbeId::Image,
+            Capability::Reasoning => ProbeId::Reasoning,
+            Capability::GenerationMask => ProbeId::UserAssistant,
         }
     }
 }
@@ -120,15 +120,15 @@ pub fn detect(renders: &Renders, template_text: &str) -> Vec<Capability> {
 
 fn has(cap: Capability, renders: &Renders, template_text: &str) -> bool {
     // Training renders (no generation prompt) hold every turn's content.
-    let render = |probe: &str| renders.ok(probe, false);
-    let shows = |probe: &str, text: &str| render(probe).is_some_and(|r| r.contains(text));
+    let render = |probe: ProbeId| renders.ok(probe, false);
+    let shows = |probe: ProbeId, text: &str| render(probe).is_some_and(|r| r.contains(text));
     match cap {
         // Some templates (Mistral's) print the system message only when the
         // conversation ends with a user turn: the serving prompt counts too.
         Capability::System => {
             shows(cap.probe(), SYSTEM_TEXT)
                 || renders.prompts.iter().any(|p| {
-                    p.probe.name == cap.probe()
+                    p.probe.id == cap.probe()
                         && p.result.as_ref().is_ok_and(|r| r.contains(SYSTEM_TEXT))
                 })
         }
@@ -148,7 +148,8 @@ fn has(cap: Capability, renders: &Renders, template_text: &str) -> bool {
         Capability::StringContent => shows_turns(renders, cap.probe()),
         Capability::ContentParts => content_parts(renders),
         Capability::Images => {
-            shows_turns(renders, cap.probe()) && render(cap.probe()) != render("user-assistant")
+            shows_turns(renders, cap.probe())
+                && render(cap.probe()) != render(ProbeId::UserAssistant)
         }
         Capability::Reasoning => {
             shows(cap.probe(), REASONING_TEXT) || shows(cap.probe(), REASONING_TEXT_2)
@@ -161,14 +162,14 @@ fn has(cap: Capability, renders: &Renders, template_text: &str) -> bool {
 /// all-parts twin of `user-assistant`, or in the `image` probe (an image and
 /// a text part, then a string answer).
 pub fn content_parts(renders: &Renders) -> bool {
-    ["user-assistant-parts", "image"]
+    [ProbeId::UserAssistantParts, ProbeId::Image]
         .into_iter()
         .any(|probe| shows_turns(renders, probe))
 }
 
 /// The training render of `probe` shows the user's and the assistant's text,
 /// and no part printed as a dict.
-fn shows_turns(renders: &Renders, probe: &str) -> bool {
+fn shows_turns(renders: &Renders, probe: ProbeId) -> bool {
     renders.ok(probe, false).is_some_and(|r| {
         r.contains(USER_TEXT)
             && r.contains(ASSISTANT_TEXT)

@@ -134,7 +134,7 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
                     name: t.name.clone(),
                     path: t.path.clone(),
                     line: template_line(&r.model, t),
-                    capabilities: capabilities.iter().map(|c| c.id().to_string()).collect(),
+                    capabilities,
                 })
                 .collect(),
         });

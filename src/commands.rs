@@ -511,10 +511,7 @@ fn hub_or_path(path: &Path) -> Result<PathBuf> {
 /// What `render` renders when no `--messages` is given: the `user` probe,
 /// one user turn (every chat template accepts it; a system turn some reject).
 fn default_conversation() -> Value {
-    crate::probes::probes()
-        .iter()
-        .find(|p| p.name == "user")
-        .map_or_else(|| Value::Array(vec![]), |p| p.messages.clone())
+    crate::probes::ProbeId::User.probe().messages.clone()
 }
 
 /// `render` renders one model folder: a folder that is not one itself but

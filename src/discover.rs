@@ -35,7 +35,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
-use crate::load::{LFS_POINTER, MAX_FILE_BYTES};
+use crate::files::{is_gguf_name, LFS_POINTER, MAX_FILE_BYTES};
 
 /// A folder that holds at least one file the tool reads, or a loose template
 /// file (then `dir` is the file itself; `load` tells them apart).
@@ -306,7 +306,7 @@ fn classify(file: &Path, explicit: bool) -> Option<(PathBuf, Kind)> {
     }
     // A GGUF file belongs to its folder's model (loading reads every GGUF
     // there); a folder of only GGUF files is a model folder of its own.
-    if crate::load::is_gguf_name(&name) {
+    if is_gguf_name(&name) {
         return Some((parent, Kind::Folder));
     }
     let ext = Path::new(name.as_ref())

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod discover;
+pub mod files;
 pub mod finding;
 pub mod fix;
 pub mod gguf;

@@ -16,10 +16,83 @@ use serde_json::{json, Map, Value};
 
 use crate::render::{Compiled, RenderError, RenderErrorKind, RenderInput};
 
+/// Every probe conversation, by id. Closed: code names a probe through this
+/// enum, never by its text; `as_str` is the id findings print ("seen in
+/// probe `user-assistant`"). Declared in render order (`probes()` is
+/// `ALL` built one by one, so `probe(id)` is an index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProbeId {
+    User,
+    UserAssistant,
+    MultiTurn,
+    SystemUserAssistant,
+    Tools,
+    ToolCall,
+    ToolCallStringArguments,
+    Documents,
+    Image,
+    Reasoning,
+    NonAscii,
+    /// `User` with `content` as a list of text parts.
+    UserParts,
+    /// `UserAssistant` with `content` as a list of text parts.
+    UserAssistantParts,
+}
+
+impl ProbeId {
+    /// Every probe, in render order.
+    pub const ALL: [ProbeId; 13] = [
+        ProbeId::User,
+        ProbeId::UserAssistant,
+        ProbeId::MultiTurn,
+        ProbeId::SystemUserAssistant,
+        ProbeId::Tools,
+        ProbeId::ToolCall,
+        ProbeId::ToolCallStringArguments,
+        ProbeId::Documents,
+        ProbeId::Image,
+        ProbeId::Reasoning,
+        ProbeId::NonAscii,
+        ProbeId::UserParts,
+        ProbeId::UserAssistantParts,
+    ];
+
+    /// The stable kebab-case id printed in findings.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ProbeId::User => "user",
+            ProbeId::UserAssistant => "user-assistant",
+            ProbeId::MultiTurn => "multi-turn",
+            ProbeId::SystemUserAssistant => "system-user-assistant",
+            ProbeId::Tools => "tools",
+            ProbeId::ToolCall => "tool-call",
+            ProbeId::ToolCallStringArguments => "tool-call-string-arguments",
+            ProbeId::Documents => "documents",
+            ProbeId::Image => "image",
+            ProbeId::Reasoning => "reasoning",
+            ProbeId::NonAscii => "non-ascii",
+            ProbeId::UserParts => "user-parts",
+            ProbeId::UserAssistantParts => "user-assistant-parts",
+        }
+    }
+
+    /// The conversation itself.
+    pub fn probe(self) -> &'static Probe {
+        // `probes()` holds `ALL` in order (see `build`).
+        &probes()[self as usize]
+    }
+}
+
+impl std::fmt::Display for ProbeId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One conversation the templates are rendered on.
 #[derive(Debug)]
 pub struct Probe {
-    pub name: &'static str,
+    pub id: ProbeId,
     pub messages: Value,
     pub tools: Option<Value>,
     pub documents: Option<Value>,
@@ -40,14 +113,6 @@ pub enum ContentShape {
     String,
     Parts,
 }
-
-/// The basic probes again with every `content` as a list of text parts:
-/// `(probe, its twin)`. Only the renders of these conversations are made
-/// (no per-turn prompts): they decide which content shapes a template takes.
-pub const PARTS_TWINS: [(&str, &str); 2] = [
-    ("user", "user-parts"),
-    ("user-assistant", "user-assistant-parts"),
-];
 
 /// The text of the probe messages, chosen to be easy to find in a render.
 pub const USER_TEXT: &str = "Hello, who are you?";
@@ -122,9 +187,9 @@ fn documents() -> Value {
     ])
 }
 
-fn probe(name: &'static str, messages: Value, tools: Option<Value>, basic: bool) -> Probe {
+fn probe(id: ProbeId, messages: Value, tools: Option<Value>, basic: bool) -> Probe {
     Probe {
-        name,
+        id,
         messages,
         tools,
         documents: None,
@@ -133,8 +198,11 @@ fn probe(name: &'static str, messages: Value, tools: Option<Value>, basic: bool)
     }
 }
 
-/// `probe` with each string `content` turned into one text part.
-fn parts_twin(probe: &Probe, name: &'static str) -> Probe {
+/// `probe` with each string `content` turned into one text part: the basic
+/// probes again as a processor sends them. Only the renders of these
+/// conversations are made (no per-turn prompts): they decide which content
+/// shapes a template takes.
+fn parts_twin(probe: &Probe, id: ProbeId) -> Probe {
     let messages = probe
         .messages
         .as_array()
@@ -151,7 +219,7 @@ fn parts_twin(probe: &Probe, name: &'static str) -> Probe {
         })
         .unwrap_or_default();
     Probe {
-        name,
+        id,
         messages: Value::Array(messages),
         tools: probe.tools.clone(),
         documents: probe.documents.clone(),
@@ -160,93 +228,92 @@ fn parts_twin(probe: &Probe, name: &'static str) -> Probe {
     }
 }
 
-/// All probes, built once.
+/// All probes, built once, in `ProbeId::ALL` order.
 pub fn probes() -> &'static [Probe] {
     static PROBES: OnceLock<Vec<Probe>> = OnceLock::new();
-    PROBES.get_or_init(|| {
-        let mut all = vec![
-            probe("user", json!([user(USER_TEXT)]), None, true),
-            probe(
-                "user-assistant",
-                json!([user(USER_TEXT), assistant(ASSISTANT_TEXT)]),
-                None,
-                true,
-            ),
-            probe(
-                "multi-turn",
-                json!([
-                    user(USER_TEXT),
-                    assistant(ASSISTANT_TEXT),
-                    user(USER_TEXT_2),
-                    assistant(ASSISTANT_TEXT_2)
-                ]),
-                None,
-                false,
-            ),
-            probe(
-                "system-user-assistant",
-                json!([
-                    {"role": "system", "content": SYSTEM_TEXT},
-                    user(USER_TEXT),
-                    assistant(ASSISTANT_TEXT)
-                ]),
-                None,
-                false,
-            ),
-            probe("tools", json!([user(TOOL_QUESTION)]), Some(tools()), false),
-            probe(
-                "tool-call",
-                tool_conversation(json!({"city": TOOL_ARGUMENT})),
-                Some(tools()),
-                false,
-            ),
-            probe(
-                "tool-call-string-arguments",
-                tool_conversation(json!(format!("{{\"city\": \"{TOOL_ARGUMENT}\"}}"))),
-                Some(tools()),
-                false,
-            ),
-            Probe {
-                documents: Some(documents()),
-                ..probe("documents", json!([user(DOCUMENTS_QUESTION)]), None, false)
-            },
-            probe(
-                "image",
-                json!([
-                    {"role": "user", "content": [
-                        {"type": "image"},
-                        {"type": "text", "text": USER_TEXT}
-                    ]},
-                    assistant(ASSISTANT_TEXT)
-                ]),
-                None,
-                false,
-            ),
-            probe(
-                "reasoning",
-                json!([
-                    user(USER_TEXT),
-                    {"role": "assistant", "content": ASSISTANT_TEXT, "reasoning_content": REASONING_TEXT},
-                    user(USER_TEXT_2),
-                    {"role": "assistant", "content": ASSISTANT_TEXT_2, "reasoning_content": REASONING_TEXT_2}
-                ]),
-                None,
-                false,
-            ),
-            probe(
-                "non-ascii",
-                json!([user(NON_ASCII_USER), assistant(NON_ASCII_ASSISTANT)]),
-                None,
-                false,
-            ),
-        ];
-        for (of, name) in PARTS_TWINS {
-            if let Some(twin) = all.iter().find(|p| p.name == of).map(|p| parts_twin(p, name)) {
-                all.push(twin);
-            }
-        }
-        all
-    })
+    PROBES.get_or_init(|| ProbeId::ALL.into_iter().map(build).collect())
+}
+
+/// The conversation of probe `id`.
+fn build(id: ProbeId) -> Probe {
+    match id {
+        ProbeId::User => probe(id, json!([user(USER_TEXT)]), None, true),
+        ProbeId::UserAssistant => probe(
+            id,
+            json!([user(USER_TEXT), assistant(ASSISTANT_TEXT)]),
+            None,
+            true,
+        ),
+        ProbeId::MultiTurn => probe(
+            id,
+            json!([
+                user(USER_TEXT),
+                assistant(ASSISTANT_TEXT),
+                user(USER_TEXT_2),
+                assistant(ASSISTANT_TEXT_2)
+            ]),
+            None,
+            false,
+        ),
+        ProbeId::SystemUserAssistant => probe(
+            id,
+            json!([
+                {"role": "system", "content": SYSTEM_TEXT},
+                user(USER_TEXT),
+                assistant(ASSISTANT_TEXT)
+            ]),
+            None,
+            false,
+        ),
+        ProbeId::Tools => probe(id, json!([user(TOOL_QUESTION)]), Some(tools()), false),
+        ProbeId::ToolCall => probe(
+            id,
+            tool_conversation(json!({"city": TOOL_ARGUMENT})),
+            Some(tools()),
+            false,
+        ),
+        ProbeId::ToolCallStringArguments => probe(
+            id,
+            tool_conversation(json!(format!("{{\"city\": \"{TOOL_ARGUMENT}\"}}"))),
+            Some(tools()),
+            false,
+        ),
+        ProbeId::Documents => Probe {
+            documents: Some(documents()),
+            ..probe(id, json!([user(DOCUMENTS_QUESTION)]), None, false)
+        },
+        ProbeId::Image => probe(
+            id,
+            json!([
+                {"role": "user", "content": [
+                    {"type": "image"},
+                    {"type": "text", "text": USER_TEXT}
+                ]},
+                assistant(ASSISTANT_TEXT)
+            ]),
+            None,
+            false,
+        ),
+        ProbeId::Reasoning => probe(
+            id,
+            json!([
+                user(USER_TEXT),
+                {"role": "assistant", "content": ASSISTANT_TEXT, "reasoning_content": REASONING_TEXT},
+                user(USER_TEXT_2),
+                {"role": "assistant", "content": ASSISTANT_TEXT_2, "reasoning_content": REASONING_TEXT_2}
+            ]),
+            None,
+            false,
+        ),
+        ProbeId::NonAscii => probe(
+            id,
+            json!([user(NON_ASCII_USER), assistant(NON_ASCII_ASSISTANT)]),
+            None,
+            false,
+        ),
+        ProbeId::UserParts => parts_twin(&build(ProbeId::User), id),
+        ProbeId::UserAssistantParts => parts_twin(&build(ProbeId::UserAssistant), id),
+    }
 }
 
 /// One probe rendered with one value of `add_generation_prompt`.
@@ -300,24 +367,29 @@ pub struct GenerationRender {
 
 /// Probes whose training renders are checked for `{% generation %}` spans.
 /// The first one also decides whether the template has such blocks at all.
-pub const GENERATION_PROBES: [&str; 4] = ["user-assistant", "multi-turn", "tool-call", "reasoning"];
+pub const GENERATION_PROBES: [ProbeId; 4] = [
+    ProbeId::UserAssistant,
+    ProbeId::MultiTurn,
+    ProbeId::ToolCall,
+    ProbeId::Reasoning,
+];
 
 impl Renders {
-    /// The render of probe `name` with the given flag.
+    /// The render of probe `id` with the given flag.
     pub fn get(
         &self,
-        name: &str,
+        id: ProbeId,
         add_generation_prompt: bool,
     ) -> Option<&Result<String, RenderError>> {
         self.items
             .iter()
-            .find(|r| r.probe.name == name && r.add_generation_prompt == add_generation_prompt)
+            .find(|r| r.probe.id == id && r.add_generation_prompt == add_generation_prompt)
             .map(|r| &r.result)
     }
 
-    /// The render of probe `name` with the given flag, when it succeeded.
-    pub fn ok(&self, name: &str, add_generation_prompt: bool) -> Option<&str> {
-        self.get(name, add_generation_prompt)
+    /// The render of probe `id` with the given flag, when it succeeded.
+    pub fn ok(&self, id: ProbeId, add_generation_prompt: bool) -> Option<&str> {
+        self.get(id, add_generation_prompt)
             .and_then(|r| r.as_ref().ok())
             .map(String::as_str)
     }
@@ -429,17 +501,17 @@ pub fn render_probes(
 }
 
 impl Renders {
-    /// Render probe `name` on another template text (a variant of the one
+    /// Render probe `id` on another template text (a variant of the one
     /// these renders are of), with the same variables plus `extra`. `None`
     /// when the variant does not compile or render.
     pub fn render_variant(
         &self,
         text: &str,
-        name: &str,
+        id: ProbeId,
         add_generation_prompt: bool,
         extra: &Map<String, Value>,
     ) -> Option<String> {
-        let probe = probes().iter().find(|p| p.name == name)?;
+        let probe = id.probe();
         let compiled = crate::render::compile(text).ok()?;
         let mut vars = self.vars.clone();
         vars.extend(extra.clone());
@@ -495,21 +567,44 @@ fn generation_renders(
     now: chrono::NaiveDateTime,
 ) -> Vec<GenerationRender> {
     let mut out: Vec<GenerationRender> = Vec::new();
-    for name in GENERATION_PROBES {
-        let Some(probe) = probes().iter().find(|p| p.name == name) else {
-            continue;
-        };
+    for id in GENERATION_PROBES {
+        let probe = id.probe();
         let input = input(probe, &probe.messages, false, vars, now);
         match compiled.render_with_generation_spans(&input) {
             Ok((text, spans)) => {
-                if out.is_empty() && spans.is_empty() && name == GENERATION_PROBES[0] {
+                if out.is_empty() && spans.is_empty() && id == GENERATION_PROBES[0] {
                     return out;
                 }
                 out.push(GenerationRender { probe, text, spans });
             }
-            Err(_) if name == GENERATION_PROBES[0] => return out,
+            Err(_) if id == GENERATION_PROBES[0] => return out,
             Err(_) => {}
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probes_are_built_in_id_order_with_kebab_case_ids() {
+        assert_eq!(probes().len(), ProbeId::ALL.len());
+        for (i, id) in ProbeId::ALL.into_iter().enumerate() {
+            assert_eq!(id as usize, i);
+            assert_eq!(probes()[i].id, id);
+            assert_eq!(id.probe().id, id);
+            assert!(id
+                .as_str()
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-'));
+        }
+        let parts: Vec<ProbeId> = probes()
+            .iter()
+            .filter(|p| p.content == ContentShape::Parts)
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(parts, [ProbeId::UserParts, ProbeId::UserAssistantParts]);
+    }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::capabilities::Capability;
 use crate::finding::{Finding, Severity};
 use crate::rule::Rule;
 
@@ -100,8 +101,8 @@ pub struct CheckedTemplate {
     /// 1-based line of the file where the template starts (JUnit `line`).
     pub line: usize,
     /// What the template supports (`system`, `tools`, …), when known. Filled
-    /// by the capability probes; reports show it when non-empty.
-    pub capabilities: Vec<String>,
+    /// by the capability probes; reports show it when non-empty, by id.
+    pub capabilities: Vec<Capability>,
 }
 
 /// One model folder that was checked.

@@ -123,10 +123,7 @@ fn capabilities_are_found_by_rendering_probes() {
         Capability::ToolCalls,
         Capability::ToolResults,
     ] {
-        assert!(
-            caps.iter().any(|c| c == cap.id()),
-            "missing {cap:?} in {caps:?}"
-        );
+        assert!(caps.contains(&cap), "missing {cap:?} in {caps:?}");
     }
     // `tc.function | tojson` re-encodes string arguments.
     for cap in [
@@ -135,10 +132,7 @@ fn capabilities_are_found_by_rendering_probes() {
         Capability::Images,
         Capability::GenerationMask,
     ] {
-        assert!(
-            !caps.iter().any(|c| c == cap.id()),
-            "unexpected {cap:?} in {caps:?}"
-        );
+        assert!(!caps.contains(&cap), "unexpected {cap:?} in {caps:?}");
     }
 
     // Gemma's template raises on a system message and ignores tools.
@@ -147,8 +141,8 @@ fn capabilities_are_found_by_rendering_probes() {
         &[],
     );
     let caps = &report.models[0].templates[0].capabilities;
-    assert!(!caps.iter().any(|c| c == "system"), "{caps:?}");
-    assert!(!caps.iter().any(|c| c == "tools"), "{caps:?}");
+    assert!(!caps.contains(&Capability::System), "{caps:?}");
+    assert!(!caps.contains(&Capability::Tools), "{caps:?}");
 }
 
 #[test]
@@ -484,7 +478,7 @@ fn capabilities_of_real_templates() {
         println!("SKIPPED: {} not found", dir.display());
         return;
     }
-    let caps = |name: &str| -> Vec<String> {
+    let caps = |name: &str| -> Vec<&'static str> {
         let file = dir.join(name);
         let opts = CheckOptions {
             paths: vec![file.clone()],
@@ -493,7 +487,11 @@ fn capabilities_of_real_templates() {
             ..CheckOptions::default()
         };
         let report = run_check(&opts, &Settings::default()).expect("check runs");
-        let caps = report.models[0].templates[0].capabilities.clone();
+        let caps: Vec<&str> = report.models[0].templates[0]
+            .capabilities
+            .iter()
+            .map(|c| c.id())
+            .collect();
         println!("{name}: {}", caps.join(", "));
         caps
     };

@@ -6,6 +6,7 @@ mod rules_support;
 
 use std::time::{Duration, Instant};
 
+use chat_template_lint::capabilities::Capability;
 use chat_template_lint::finding::Finding;
 use chat_template_lint::load::OffsetMap;
 use chat_template_lint::probes::render_probes;
@@ -223,8 +224,14 @@ fn templates_are_held_to_the_content_shape_of_their_runtime() {
         let r = run(case, &[]);
         assert!(r.findings.is_empty(), "{case}: {:#?}", r.findings);
         let c = caps(&r);
-        assert!(c.iter().any(|c| c == "content-parts"), "{case}: {c:?}");
-        assert!(!c.iter().any(|c| c == "string-content"), "{case}: {c:?}");
+        assert!(
+            c.iter().any(|c| *c == Capability::ContentParts),
+            "{case}: {c:?}"
+        );
+        assert!(
+            !c.iter().any(|c| *c == Capability::StringContent),
+            "{case}: {c:?}"
+        );
     }
     // `require` can still demand the other shape.
     let r = run("pixtral-template-in-tokenizer-config", &["string-content"]);
@@ -240,5 +247,5 @@ fn templates_are_held_to_the_content_shape_of_their_runtime() {
         .help
         .as_deref()
         .is_some_and(|h| h.contains("list of parts")));
-    assert!(caps(&r).iter().any(|c| c == "string-content"));
+    assert!(caps(&r).iter().any(|c| *c == Capability::StringContent));
 }

@@ -18,7 +18,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::probes::{probes, render_messages, ContentShape, Probe};
+use crate::probes::{probes, render_messages, ContentShape, Probe, ProbeId};
 use crate::render::{compile, Compiled, RenderError};
 
 /// Why a fix is not safe: the first probe where the proof failed.
@@ -46,7 +46,7 @@ fn conversations() -> Vec<Conversation<'static>> {
             probe,
             messages: probe.messages.clone(),
             prompt_ending: messages.last().and_then(role).as_deref() != Some("assistant"),
-            label: format!("probe `{}`", probe.name),
+            label: format!("probe `{}`", probe.id),
         });
         if probe.content != ContentShape::String {
             continue;
@@ -57,7 +57,7 @@ fn conversations() -> Vec<Conversation<'static>> {
                     probe,
                     messages: Value::Array(messages[..turn].to_vec()),
                     prompt_ending: true,
-                    label: format!("the prompt before turn {turn} of probe `{}`", probe.name),
+                    label: format!("the prompt before turn {turn} of probe `{}`", probe.id),
                 });
             }
         }
@@ -121,10 +121,7 @@ fn training_prefix(
     vars: &Map<String, Value>,
     now: chrono::NaiveDateTime,
 ) -> Result<(), Unproven> {
-    let find = |name: &str| probes().iter().find(|p| p.name == name);
-    let (Some(user), Some(pair)) = (find("user"), find("user-assistant")) else {
-        return Ok(());
-    };
+    let (user, pair) = (ProbeId::User.probe(), ProbeId::UserAssistant.probe());
     let prompt = render_messages(fixed, user, &user.messages, true, vars, now);
     let training = render_messages(original, pair, &pair.messages, false, vars, now);
     match (prompt, training) {

@@ -16,7 +16,7 @@ use std::io::{Read, Seek};
 
 use super::reader::{Reader, ValueType};
 use super::{Invalid, MAX_KEY_BYTES, MAX_METADATA_BYTES};
-use crate::load::MAX_FILE_BYTES;
+use crate::files::MAX_FILE_BYTES;
 
 /// What this tool takes from a GGUF file's metadata.
 #[derive(Clone, Debug, Default, PartialEq)]

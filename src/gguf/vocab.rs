@@ -28,7 +28,18 @@ use std::path::Path;
 
 use super::reader::Reader;
 use super::{Invalid, Metadata, ReadError};
-use crate::load::tokenizer::control_shaped;
+
+/// The longest vocabulary entry kept as a possible control token.
+const MAX_CONTROL_LEN: usize = 64;
+
+/// Whether a vocabulary entry could be a control token: `<…>` or `[…]`
+/// (which covers `<|…|>` and `<｜…｜>`), short, without whitespace. Shared
+/// with tokenizer.json's vocabulary (`load::tokenizer`).
+pub fn control_shaped(s: &str) -> bool {
+    let bracketed =
+        (s.starts_with('<') && s.ends_with('>')) || (s.starts_with('[') && s.ends_with(']'));
+    bracketed && s.len() >= 3 && s.len() <= MAX_CONTROL_LEN && !s.chars().any(char::is_whitespace)
+}
 
 /// Token texts llama.cpp treats as end of generation wherever they are in
 /// the vocabulary (`special_eog_ids`, "determined based on the token text").

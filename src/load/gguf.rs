@@ -94,12 +94,7 @@ fn gguf_files(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Whether a file name is a GGUF file's (`.gguf`, any case).
-pub fn is_gguf_name(name: &str) -> bool {
-    Path::new(name)
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
-}
+pub use crate::files::is_gguf_name;
 
 /// The shard number of a split file name (`…-00002-of-00003.gguf` → 2).
 fn shard_number(name: &str) -> Option<u32> {

@@ -16,13 +16,7 @@ use crate::rule::Rule;
 // Kept reachable here for `tokenizer.rs`.
 pub use super::folder::SPECIAL_TOKEN_KEYS;
 
-/// Files larger than this are not read. The largest real tokenizer_config.json
-/// we know is a few MB (Gemma's, 1.2 MB); templates are kilobytes. The cap
-/// keeps a stray multi-GB file (or a device node) from exhausting memory.
-pub const MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
-
-/// First line of a Git LFS pointer file (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md).
-pub const LFS_POINTER: &str = "version https://git-lfs.github.com/spec/v1";
+pub use crate::files::{LFS_POINTER, MAX_FILE_BYTES};
 
 /// A file's text, read into `model.sources`.
 pub struct Text {

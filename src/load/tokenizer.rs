@@ -27,9 +27,6 @@ use serde_json::Value;
 
 use super::{GenerationStops, TokenizerInfo};
 
-/// The longest vocabulary entry kept as a possible control token.
-const MAX_CONTROL_LEN: usize = 64;
-
 /// Read what the folder's tokenizer files say. `config` is the parsed
 /// `tokenizer_config.json`, when the folder has one.
 pub fn read_tokenizer_info(dir: &Path, config: Option<&Value>) -> TokenizerInfo {
@@ -184,13 +181,7 @@ fn post_processor_prepends(pp: &Value, bos: Option<&str>) -> bool {
     }
 }
 
-/// Whether a vocabulary entry could be a control token: `<…>` or `[…]`
-/// (which covers `<|…|>` and `<｜…｜>`), short, without whitespace.
-pub fn control_shaped(s: &str) -> bool {
-    let bracketed =
-        (s.starts_with('<') && s.ends_with('>')) || (s.starts_with('[') && s.ends_with(']'));
-    bracketed && s.len() >= 3 && s.len() <= MAX_CONTROL_LEN && !s.chars().any(char::is_whitespace)
-}
+pub use crate::gguf::vocab::control_shaped;
 
 /// One entry of tokenizer.json's `added_tokens`.
 #[derive(Deserialize)]

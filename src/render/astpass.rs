@@ -72,21 +72,34 @@ pub fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
     // Order: by position; at one position closing parens (inner first),
     // then replacements, then openings (outer first).
     w.edits.sort_by_key(|(e, rank, depth)| {
-        let tie = if *rank == 2 {
-            *depth as i64
-        } else {
-            -(*depth as i64)
+        let depth = *depth as i64;
+        let tie = match rank {
+            Rank::Open => depth,
+            Rank::Close | Rank::Replace => -depth,
         };
         (e.start, *rank, tie)
     });
     w.edits.into_iter().map(|(e, _, _)| e).collect()
 }
 
+/// What an edit does to the nesting of the rewritten text, which decides
+/// its order among edits at the same position (declaration order: closing
+/// parens, then replacements, then openings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    /// Closes a call (`)`): inner calls close first.
+    Close,
+    /// Replaces an operator between operands (`, "<", `).
+    Replace,
+    /// Opens a call (`__pyadd__(`): outer calls open first.
+    Open,
+}
+
 struct Walker<'t> {
     text: &'t str,
     wants_add: bool,
-    /// (edit, rank: 0 close / 1 replace / 2 open, nesting depth).
-    edits: Vec<(Edit, u8, usize)>,
+    /// (edit, rank, nesting depth).
+    edits: Vec<(Edit, Rank, usize)>,
     depth: usize,
 }
 
@@ -171,6 +184,21 @@ fn for_each_child<'a>(e: &'a ast::Expr<'a>, f: &mut dyn FnMut(&'a ast::Expr<'a>)
 }
 
 impl Walker<'_> {
+    /// Record an edit replacing `range` with `with`, at the current depth.
+    fn push(
+        &mut self,
+        rank: Rank,
+        range: std::ops::Range<usize>,
+        with: impl Into<std::borrow::Cow<'static, str>>,
+    ) {
+        let edit = Edit {
+            start: range.start,
+            end: range.end,
+            with: with.into(),
+        };
+        self.edits.push((edit, rank, self.depth));
+    }
+
     /// Balance brackets in `(s, e)` (a parenthesised node's span can
     /// include its `(` but not its `)`), then widen over parentheses that
     /// directly enclose it.
@@ -262,34 +290,9 @@ impl Walker<'_> {
         if le > rs || ls > le || rs > re {
             return;
         }
-        let d = self.depth;
-        self.edits.push((
-            Edit {
-                start: ls,
-                end: ls,
-                with: name.into(),
-            },
-            2,
-            d,
-        ));
-        self.edits.push((
-            Edit {
-                start: le,
-                end: rs,
-                with: sep.into(),
-            },
-            1,
-            d,
-        ));
-        self.edits.push((
-            Edit {
-                start: re,
-                end: re,
-                with: close.into(),
-            },
-            0,
-            d,
-        ));
+        self.push(Rank::Open, ls..ls, name);
+        self.push(Rank::Replace, le..rs, sep);
+        self.push(Rank::Close, re..re, close);
     }
 
     /// `-x` → `__pyneg__(x)`.
@@ -299,25 +302,8 @@ impl Walker<'_> {
         if start > os || self.text.get(start..os).map(str::trim) != Some("-") {
             return;
         }
-        let d = self.depth;
-        self.edits.push((
-            Edit {
-                start,
-                end: os,
-                with: "__pyneg__(".into(),
-            },
-            1,
-            d,
-        ));
-        self.edits.push((
-            Edit {
-                start: oe,
-                end: oe,
-                with: ")".into(),
-            },
-            0,
-            d,
-        ));
+        self.push(Rank::Replace, start..os, "__pyneg__(");
+        self.push(Rank::Close, oe..oe, ")");
     }
 
     /// `obj._name` → `__pyattr__(obj, "_name")`.
@@ -332,25 +318,8 @@ impl Walker<'_> {
         {
             return;
         }
-        let d = self.depth;
-        self.edits.push((
-            Edit {
-                start: s,
-                end: s,
-                with: "__pyattr__(".into(),
-            },
-            2,
-            d,
-        ));
-        self.edits.push((
-            Edit {
-                start: oe,
-                end,
-                with: format!(", \"{name}\")").into(),
-            },
-            1,
-            d,
-        ));
+        self.push(Rank::Open, s..s, "__pyattr__(");
+        self.push(Rank::Replace, oe..end, format!(", \"{name}\")"));
     }
 
     fn expr(&mut self, e: &ast::Expr<'_>) {

@@ -55,14 +55,14 @@ pub fn capability_lines(report: &Report) -> Vec<(&CheckedTemplate, String)> {
     let mut lines = Vec::new();
     for t in report.models.iter().flat_map(|m| &m.templates) {
         let lacks: Vec<&str> = Capability::ALL
-            .iter()
-            .map(|c| c.id())
-            .filter(|id| !t.capabilities.iter().any(|have| have == id))
+            .into_iter()
+            .filter(|c| !t.capabilities.contains(c))
+            .map(Capability::id)
             .collect();
         let mut message = if t.capabilities.is_empty() {
             "supports nothing".to_string()
         } else {
-            format!("supports {}", t.capabilities.join(", "))
+            format!("supports {}", ids(&t.capabilities))
         };
         if !lacks.is_empty() {
             message.push_str(&format!("; lacks {}", lacks.join(", ")));
@@ -70,6 +70,12 @@ pub fn capability_lines(report: &Report) -> Vec<(&CheckedTemplate, String)> {
         lines.push((t, message));
     }
     lines
+}
+
+/// Capability ids, comma-separated (`system, tools`).
+pub fn ids(capabilities: &[Capability]) -> String {
+    let ids: Vec<&str> = capabilities.iter().map(|c| c.id()).collect();
+    ids.join(", ")
 }
 
 /// One `info` entry per template that compiled: what it supports and lacks.

@@ -138,7 +138,13 @@ pub fn markdown(report: &Report, budget: usize, links: &[String]) -> String {
             .templates
             .iter()
             .filter(|t| !t.capabilities.is_empty())
-            .map(|t| format!("{}: {}", cell(&t.name), cell(&t.capabilities.join(", "))))
+            .map(|t| {
+                format!(
+                    "{}: {}",
+                    cell(&t.name),
+                    cell(&super::json::ids(&t.capabilities))
+                )
+            })
             .collect();
         if !caps.is_empty() {
             line.push_str(&format!("; capabilities — {}", caps.join("; ")));

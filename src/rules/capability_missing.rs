@@ -63,7 +63,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
                 ),
             )
             .with_template(&t.name)
-            .with_probe(cap.probe())
+            .with_probe(cap.probe().as_str())
             .with_help(format!(
                 "use a template that supports `{}`, or remove it from `require`",
                 cap.id()

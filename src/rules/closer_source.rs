@@ -16,7 +16,7 @@ use std::ops::Range;
 use serde_json::{Map, Value};
 
 use super::tokens::blank_comments;
-use crate::probes::Renders;
+use crate::probes::{ProbeId, Renders};
 
 /// The variable a variant reads instead of the one that holds the closer.
 const STAND_IN: &str = "ctl_closer_stand_in";
@@ -26,7 +26,7 @@ const STAND_IN: &str = "ctl_closer_stand_in";
 pub fn closer_source(
     text: &str,
     renders: &Renders,
-    probe: &str,
+    probe: ProbeId,
     at: usize,
     closer: &str,
 ) -> Option<Range<usize>> {

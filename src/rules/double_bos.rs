@@ -13,6 +13,7 @@ use super::tokens::{find_in_template, span_in_file};
 use super::{RuleDocs, TemplateContext};
 use crate::finding::{escape_snippet, Finding};
 use crate::load::{Runtime, TokenizerInfo};
+use crate::probes::ProbeId;
 use crate::rules::Rule;
 
 /// Why `--fix` leaves it (`explain`'s Fix section).
@@ -53,7 +54,7 @@ should not add it, set `\"add_bos_token\": false`.
 };
 
 /// Probes whose render shows how a prompt starts.
-const PROBES: [&str; 2] = ["user", "user-assistant"];
+const PROBES: [ProbeId; 2] = [ProbeId::User, ProbeId::UserAssistant];
 
 pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     let Some(bos) = ctx
@@ -78,9 +79,11 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         Runtime::LlamaCpp => &doubled,
     };
     let Some(probe) = PROBES.into_iter().find(|p| {
-        [true, false]
-            .into_iter()
-            .any(|g| ctx.renders.ok(p, g).is_some_and(|r| r.starts_with(written)))
+        [true, false].into_iter().any(|g| {
+            ctx.renders
+                .ok(*p, g)
+                .is_some_and(|r| r.starts_with(written))
+        })
     }) else {
         return Vec::new();
     };
@@ -97,7 +100,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     };
     let mut finding = Finding::new(Rule::DoubleBos, &t.path, message)
     .with_template(&t.name)
-    .with_probe(probe)
+    .with_probe(probe.as_str())
     .with_help(match runtime {
         Runtime::Transformers => "tokenize rendered chats with `add_special_tokens=False`, or drop `{{ bos_token }}` from the template",
         Runtime::LlamaCpp => "write `{{ bos_token }}` once, at the start of the template",

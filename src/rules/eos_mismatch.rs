@@ -20,7 +20,7 @@ use super::tokens::{find_in_template, span_in_file, token_at_start};
 use super::{RuleDocs, TemplateContext};
 use crate::finding::{Finding, Severity};
 use crate::load::Runtime as LoadRuntime;
-use crate::probes::{Renders, ASSISTANT_TEXT, ASSISTANT_TEXT_2, NON_ASCII_ASSISTANT};
+use crate::probes::{ProbeId, Renders, ASSISTANT_TEXT, ASSISTANT_TEXT_2, NON_ASCII_ASSISTANT};
 use crate::rules::Rule;
 
 /// What `--fix` does (`explain`'s Fix section).
@@ -74,11 +74,11 @@ and set `eos_token` in tokenizer_config.json to the end-of-turn token (`<|eot_id
 };
 
 /// Probes whose training render ends with an assistant turn, and that turn's content.
-const ENDINGS: [(&str, &str); 4] = [
-    ("user-assistant", ASSISTANT_TEXT),
-    ("system-user-assistant", ASSISTANT_TEXT),
-    ("multi-turn", ASSISTANT_TEXT_2),
-    ("non-ascii", NON_ASCII_ASSISTANT),
+const ENDINGS: [(ProbeId, &str); 4] = [
+    (ProbeId::UserAssistant, ASSISTANT_TEXT),
+    (ProbeId::SystemUserAssistant, ASSISTANT_TEXT),
+    (ProbeId::MultiTurn, ASSISTANT_TEXT_2),
+    (ProbeId::NonAscii, NON_ASCII_ASSISTANT),
 ];
 
 pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
@@ -180,7 +180,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
             ))
         }
     };
-    let finding = finding.with_template(&t.name).with_probe(probe);
+    let finding = finding.with_template(&t.name).with_probe(probe.as_str());
     vec![match span {
         Some(span) => finding.with_span(span),
         None => finding,
@@ -202,9 +202,9 @@ fn listed(ids: &[u32], added: &std::collections::BTreeMap<u32, String>) -> Strin
 /// The control token that closes an assistant turn in a template's training
 /// renders: the probe it was read from, its byte offset in that render, and
 /// the token.
-pub fn assistant_closer(renders: &Renders) -> Option<(&'static str, usize, &str)> {
+pub fn assistant_closer(renders: &Renders) -> Option<(ProbeId, usize, &str)> {
     ENDINGS.iter().find_map(|(probe, content)| {
-        let render = renders.ok(probe, false)?;
+        let render = renders.ok(*probe, false)?;
         let range = turn_closer_range(render, content)?;
         Some((*probe, range.start, &render[range]))
     })

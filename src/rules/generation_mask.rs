@@ -77,7 +77,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     };
     let mut finding = Finding::new(Rule::GenerationMask, &t.path, message)
         .with_template(&t.name)
-        .with_probe(g.probe.name)
+        .with_probe(g.probe.id.as_str())
         .with_help(help);
     if let Some(range) = generation_tag(&t.text) {
         finding = finding.with_span(span_in_file(t, range));

@@ -14,7 +14,7 @@
 use super::anatomy::{text_between, Anatomy, ExchangeRenders};
 use super::{template_span, RuleDocs, TemplateContext};
 use crate::finding::{escape_snippet, Finding};
-use crate::probes::{Renders, ASSISTANT_TEXT, SYSTEM_TEXT, USER_TEXT};
+use crate::probes::{ProbeId, Renders, ASSISTANT_TEXT, SYSTEM_TEXT, USER_TEXT};
 use crate::rules::Rule;
 
 /// What `--fix` does (`explain`'s Fix section).
@@ -92,14 +92,14 @@ pub fn missing_header(renders: &ExchangeRenders<'_>) -> Option<String> {
 /// what this rule reports, and what `--fix` adds.
 pub fn missing_header_in(r: &Renders) -> Option<String> {
     let (Some(user), Some(user_gen), Some(pair)) = (
-        r.ok("user", false),
-        r.ok("user", true),
-        r.ok("user-assistant", false),
+        r.ok(ProbeId::User, false),
+        r.ok(ProbeId::User, true),
+        r.ok(ProbeId::UserAssistant, false),
     ) else {
         return None;
     };
     let after_system = r
-        .ok("system-user-assistant", false)
+        .ok(ProbeId::SystemUserAssistant, false)
         .and_then(|s| text_between(s, SYSTEM_TEXT, USER_TEXT));
     missing_header(&ExchangeRenders {
         user,
@@ -131,7 +131,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     )
     .with_span(template_span(t, end..end))
     .with_template(&t.name)
-    .with_probe("user")
+    .with_probe(ProbeId::User.as_str())
     .with_help(format!(
         "end the template with `{{% if add_generation_prompt %}}{{{{ '{header}' }}}}{{% endif %}}`, \
          or restore the base model's inference template"

@@ -15,7 +15,7 @@
 use super::anatomy::{common_prefix_len, text_between, Anatomy, ExchangeRenders};
 use super::{template_span, RuleDocs, TemplateContext};
 use crate::finding::{escape_snippet, Finding};
-use crate::probes::{ASSISTANT_TEXT, USER_TEXT, USER_TEXT_2};
+use crate::probes::{ProbeId, ASSISTANT_TEXT, USER_TEXT, USER_TEXT_2};
 use crate::rules::Rule;
 
 pub(super) const DOCS: RuleDocs = RuleDocs {
@@ -67,10 +67,10 @@ pub fn dangling_header(anatomy: &Anatomy, continued: &str) -> Option<String> {
 pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     let r = ctx.renders;
     let (Some(user), Some(user_gen), Some(pair), Some(multi)) = (
-        r.ok("user", false),
-        r.ok("user", true),
-        r.ok("user-assistant", false),
-        r.ok("multi-turn", false),
+        r.ok(ProbeId::User, false),
+        r.ok(ProbeId::User, true),
+        r.ok(ProbeId::UserAssistant, false),
+        r.ok(ProbeId::MultiTurn, false),
     ) else {
         return Vec::new();
     };
@@ -104,6 +104,6 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     )
     .with_span(template_span(t, end..end))
     .with_template(&t.name)
-    .with_probe("user-assistant")
+    .with_probe(ProbeId::UserAssistant.as_str())
     .with_help("wrap the trailing header in `{% if add_generation_prompt %}…{% endif %}`")]
 }

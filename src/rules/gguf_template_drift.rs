@@ -97,7 +97,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     )
     .with_span(template_span(t, 0..0))
     .with_template(&t.name)
-    .with_probe(d.probe)
+    .with_probe(d.probe.as_str())
     .with_detail(d.diff)
     .with_help(format!(
         "reconvert the GGUF from the current files, or write `{}` into it (gguf-py: `gguf_new_metadata.py --chat-template`)",

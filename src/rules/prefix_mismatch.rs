@@ -16,6 +16,7 @@ use super::eos_mismatch::closer_at;
 use super::tokens::{find_in_template, floor_char_boundary, span_in_file};
 use super::{RuleDocs, TemplateContext};
 use crate::finding::{escape_snippet, Finding};
+use crate::probes::ProbeId;
 use crate::rules::Rule;
 
 /// Why `--fix` leaves it (`explain`'s Fix section).
@@ -75,7 +76,7 @@ enum Kind {
 /// One turn whose render is not a prefix of the training render.
 struct Break<'a> {
     kind: Kind,
-    probe: &'static str,
+    probe: ProbeId,
     turn: usize,
     at: usize,
     left: &'a str,
@@ -114,7 +115,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     let mut breaks = Vec::new();
     for (kind, renders) in turns {
         for p in renders.iter() {
-            let (Ok(left), Some(full)) = (&p.result, ctx.renders.ok(p.probe.name, false)) else {
+            let (Ok(left), Some(full)) = (&p.result, ctx.renders.ok(p.probe.id, false)) else {
                 continue;
             };
             let left = match kind {
@@ -129,7 +130,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
             }
             breaks.push(Break {
                 kind,
-                probe: p.probe.name,
+                probe: p.probe.id,
                 turn: p.turn,
                 at: first_difference(left, full),
                 left,
@@ -163,7 +164,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         format!("{}.{known}", first.describe()),
     )
     .with_template(&t.name)
-    .with_probe(first.probe)
+    .with_probe(first.probe.as_str())
     .with_help(if reasoning {
         "if the reasoning handling is intended, ignore `prefix-mismatch` for this template; otherwise render every turn the same way wherever it appears"
     } else {

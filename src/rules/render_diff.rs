@@ -7,13 +7,13 @@ use similar::TextDiff;
 
 use super::anatomy::common_prefix_len;
 use crate::finding::escape_snippet;
-use crate::probes::{RenderedProbe, Renders};
+use crate::probes::{ProbeId, RenderedProbe, Renders};
 
 /// Where two sets of renders first differ.
 #[derive(Debug)]
 pub(crate) struct RenderDiff {
     /// The probe conversation.
-    pub probe: &'static str,
+    pub probe: ProbeId,
     pub add_generation_prompt: bool,
     /// A unified diff (`old_label` → `new_label`) of the two renders, then a
     /// line naming the first differing byte.
@@ -56,7 +56,7 @@ pub(crate) fn first_render_diff(
         .header(old_side.header, new_side.header)
         .to_string();
     Some(RenderDiff {
-        probe: n.probe.name,
+        probe: n.probe.id,
         add_generation_prompt: n.add_generation_prompt,
         diff: format!(
             "{diff}{}",
@@ -71,7 +71,7 @@ fn first_difference<'a>(
 ) -> Option<(&'a RenderedProbe, &'a RenderedProbe)> {
     new.iter().find_map(|n| {
         let o = old.iter().find(|o| {
-            o.probe.name == n.probe.name && o.add_generation_prompt == n.add_generation_prompt
+            o.probe.id == n.probe.id && o.add_generation_prompt == n.add_generation_prompt
         })?;
         let same = match (&n.result, &o.result) {
             (Ok(x), Ok(y)) => x == y,

@@ -74,7 +74,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     )
     .with_span(template_span(t, 0..0))
     .with_template(&t.name)
-    .with_probe(probe)
+    .with_probe(probe.as_str())
     .with_detail(d.diff)
     .with_help("restore the baseline's template, or update the baseline if the change is intended")]
 }

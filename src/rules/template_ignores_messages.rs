@@ -15,6 +15,7 @@
 
 use super::{template_span, RuleDocs, TemplateContext};
 use crate::finding::{escape_snippet, Finding};
+use crate::probes::ProbeId;
 use crate::rules::Rule;
 
 pub(super) const DOCS: RuleDocs = RuleDocs {
@@ -50,7 +51,8 @@ or restore the chat template the model was trained with.
 
 pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     let r = ctx.renders;
-    let (Some(user), Some(other)) = (r.ok("user", false), r.ok("non-ascii", false)) else {
+    let (Some(user), Some(other)) = (r.ok(ProbeId::User, false), r.ok(ProbeId::NonAscii, false))
+    else {
         return Vec::new();
     };
     if user != other {
@@ -87,7 +89,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     )
     .with_span(template_span(t, 0..first_line))
     .with_template(&t.name)
-    .with_probe("non-ascii")
+    .with_probe(ProbeId::NonAscii.as_str())
     .with_help(
         "render the conversation from `messages` (`{% for message in messages %}…{% endfor %}`), \
          or check that the right file was saved as the chat template",

@@ -11,7 +11,7 @@ use super::{template_span, RuleDocs, TemplateContext};
 use crate::capabilities::content_parts;
 use crate::finding::Finding;
 use crate::load::{LoadedModel, Origin};
-use crate::probes::{ContentShape, RenderedProbe};
+use crate::probes::{ContentShape, ProbeId, RenderedProbe};
 use crate::render::{RenderError, RenderErrorKind};
 use crate::rules::Rule;
 
@@ -115,14 +115,14 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         &t.path,
         format!(
             "template {what} on probe `{}` (add_generation_prompt={}): {}{at} (line {line} of the template)",
-            rendered.probe.name,
+            rendered.probe.id,
             if rendered.add_generation_prompt { "True" } else { "False" },
             err.message
         ),
     )
     .with_span(template_span(t, range))
     .with_template(&t.name)
-    .with_probe(rendered.probe.name)
+    .with_probe(rendered.probe.id.as_str())
     .with_help(help)]
 }
 
@@ -140,8 +140,8 @@ fn counts(name: &str, r: &RenderedProbe, shape: ContentShape) -> bool {
         return true;
     }
     match name {
-        "tool_use" => r.probe.name == "tools",
-        "rag" => r.probe.name == "documents",
+        "tool_use" => r.probe.id == ProbeId::Tools,
+        "rag" => r.probe.id == ProbeId::Documents,
         _ => r.probe.basic && r.probe.content == shape,
     }
 }

@@ -199,7 +199,7 @@ fn first_render_difference(model: &LoadedModel, a: &Template, b: &Template) -> O
         (!same).then(|| {
             format!(
                 "their prompts differ on probe `{}` with add_generation_prompt={}",
-                x.probe.name, x.add_generation_prompt
+                x.probe.id, x.add_generation_prompt
             )
         })
     })
