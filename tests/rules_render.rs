@@ -224,14 +224,8 @@ fn templates_are_held_to_the_content_shape_of_their_runtime() {
         let r = run(case, &[]);
         assert!(r.findings.is_empty(), "{case}: {:#?}", r.findings);
         let c = caps(&r);
-        assert!(
-            c.iter().any(|c| *c == Capability::ContentParts),
-            "{case}: {c:?}"
-        );
-        assert!(
-            !c.iter().any(|c| *c == Capability::StringContent),
-            "{case}: {c:?}"
-        );
+        assert!(c.contains(&Capability::ContentParts), "{case}: {c:?}");
+        assert!(!c.contains(&Capability::StringContent), "{case}: {c:?}");
     }
     // `require` can still demand the other shape.
     let r = run("pixtral-template-in-tokenizer-config", &["string-content"]);
@@ -247,5 +241,5 @@ fn templates_are_held_to_the_content_shape_of_their_runtime() {
         .help
         .as_deref()
         .is_some_and(|h| h.contains("list of parts")));
-    assert!(caps(&r).iter().any(|c| *c == Capability::StringContent));
+    assert!(caps(&r).contains(&Capability::StringContent));
 }
