@@ -72,15 +72,15 @@ fn crate_refs(text: &str) -> BTreeSet<String> {
     out
 }
 
+/// Module (or file) → the modules it names.
+type Edges = BTreeMap<String, BTreeSet<String>>;
+
 /// Module → the modules it names, and file → the modules it names.
-fn graph() -> (
-    BTreeMap<String, BTreeSet<String>>,
-    Vec<(String, BTreeSet<String>)>,
-) {
+fn graph() -> (Edges, Vec<(String, BTreeSet<String>)>) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    let mut modules: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut modules = Edges::new();
     let mut per_file = Vec::new();
     for file in files {
         let module = module_of(&src, &file);
@@ -104,7 +104,7 @@ fn graph() -> (
 }
 
 /// The modules `from` reaches by following imports.
-fn reachable(graph: &BTreeMap<String, BTreeSet<String>>, from: &str) -> BTreeSet<String> {
+fn reachable(graph: &Edges, from: &str) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     let mut stack = vec![from.to_string()];
     while let Some(m) = stack.pop() {
