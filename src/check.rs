@@ -113,7 +113,9 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
     let mut sources = BTreeMap::new();
     let mut stats = Stats::default();
     let mut models = Vec::new();
+    let mut inline = crate::suppress::Inline::default();
     for r in results {
+        inline.read(&r.model);
         match (r.model.runtime, r.model.loose) {
             // A GGUF file is part of its folder, not a folder of its own.
             (Runtime::LlamaCpp, _) => {}
@@ -142,7 +144,8 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
             sources.insert(s.path, s.text);
         }
     }
-    let findings = resolve(findings, settings);
+    let resolved = resolve(findings, &inline, &plan.rules, settings);
+    let findings = resolved.findings;
     // Keep only the texts that findings point into: reports need nothing else.
     let pointed: std::collections::HashSet<&str> =
         findings.iter().map(|f| f.path.as_str()).collect();
@@ -156,6 +159,7 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
         rules: plan.rules,
         fail_on: settings.fail_on,
         unmatched_globs: discovered.unmatched_globs,
+        directive_warnings: resolved.warnings,
     })
 }
 

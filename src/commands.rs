@@ -148,6 +148,9 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             "chat-template-lint: warning: {unmatched} (globs are matched against paths relative to the scanned folder and to the working folder)"
         ));
     }
+    for warning in &report.directive_warnings {
+        crate::report::eprint_line(&format!("chat-template-lint: warning: {warning}"));
+    }
     if report.stats.folders == 0 && report.stats.files == 0 {
         // A gate that checked nothing must not pass silently (a wrong path
         // in a workflow, templates under names the defaults do not match).

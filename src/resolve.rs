@@ -1,12 +1,14 @@
 //! Policy: turn the raw findings of all rules into a report — select and
-//! ignore rules, apply severity overrides and per-path ignores, sort and
-//! dedupe, count. Checks never decide severity; this does (cargo-deny's shape).
+//! ignore rules, apply inline suppressions (`suppress`) and per-path
+//! ignores, apply severity overrides, sort and dedupe, count. Checks never
+//! decide severity or what is silenced; this does (cargo-deny's shape).
 
 use std::collections::BTreeMap;
 
 use crate::capabilities::Capability;
 use crate::finding::{Finding, Severity};
 use crate::rule::Rule;
+use crate::suppress::{self, Inline};
 
 /// When the run fails (exit 1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
@@ -125,6 +127,8 @@ pub struct Report {
     pub fail_on: FailOn,
     /// The user's include/exclude globs that matched nothing (said on stderr).
     pub unmatched_globs: Vec<String>,
+    /// Malformed and unused inline suppressions (said on stderr).
+    pub directive_warnings: Vec<suppress::Warning>,
 }
 
 impl Report {
@@ -151,9 +155,46 @@ impl Report {
     }
 }
 
-/// Apply `settings` to raw findings.
-pub fn resolve(mut findings: Vec<Finding>, settings: &Settings) -> Vec<Finding> {
-    findings.retain(|f| settings.enabled(f.rule) && !settings.ignored_at(f.rule, &f.path));
+/// What policy made of the raw findings.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    pub findings: Vec<Finding>,
+    /// Malformed directives, then suppressions that silenced nothing.
+    pub warnings: Vec<suppress::Warning>,
+}
+
+/// Apply `settings` and the inline suppressions to raw findings. `ran` are
+/// the rules that ran: only a suppression of one of them can be unused.
+pub fn resolve(
+    findings: Vec<Finding>,
+    inline: &Inline,
+    ran: &[Rule],
+    settings: &Settings,
+) -> Resolved {
+    let enabled = findings
+        .into_iter()
+        .filter(|f| settings.enabled(f.rule))
+        .collect();
+    let (findings, unused) = suppress::apply(enabled, &inline.scopes);
+    let mut warnings = inline.malformed.clone();
+    warnings.extend(
+        unused
+            .iter()
+            .filter(|u| ran.contains(&u.rule))
+            .filter_map(|u| inline.unused_warning(u)),
+    );
+    // In file order, as a reader fixes them (a stable sort keeps the
+    // order of the rules within one directive).
+    warnings.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    Resolved {
+        findings: apply_policy(findings, settings),
+        warnings,
+    }
+}
+
+/// Per-path ignores, severity overrides, then a sorted, deduplicated list.
+fn apply_policy(mut findings: Vec<Finding>, settings: &Settings) -> Vec<Finding> {
+    findings.retain(|f| !settings.ignored_at(f.rule, &f.path));
     for f in &mut findings {
         if let Some(sev) = settings.severity.get(&f.rule) {
             f.severity = *sev;

@@ -5,14 +5,16 @@
 //! {#- chat-template-lint: ignore[template-render] rejects a system turn on purpose -#}
 //! ```
 //!
-//! This module owns the syntax and the matching, and is pure: `parse` reads
-//! the directives out of a template's text, `apply` drops the findings they
-//! cover and returns the suppressions that covered nothing, so the caller can
-//! warn about them (a stale suppression hides the next real bug). A directive
+//! This module owns the syntax and the matching: `parse` reads the directives
+//! out of a template's text, `Inline::read` collects them for every template
+//! of a checked folder, and `apply` (called by `resolve`, where all policy
+//! is applied after the checks ran, cargo-deny's shape) drops the findings
+//! they cover and returns the suppressions that covered nothing. A directive
 //! applies to the whole template it stands in (findings of a template point
 //! at its last line, its header or a probe's render, rarely at the line a
 //! comment would sit on), and only to findings about that template in that
-//! file.
+//! file: a finding that names the template, or a file-level finding (no
+//! template) in the file the template is in.
 //!
 //! Syntax, like ruff's `# noqa: RULE` but in a Jinja comment: `{#` with
 //! optional whitespace control (`{#-`, `-#}`; jinja2 strips around comments
@@ -20,10 +22,25 @@
 //! list of rule ids `]`, then free text: the reason. Comments that do not
 //! start with `chat-template-lint:` are not directives; ones that do but are
 //! not well-formed are reported as `Malformed`.
+//!
+//! How problems with directives are reported: as warning lines on stderr
+//! (`chat-template-lint: warning: path:line: …`), like the warning for a glob
+//! that matches nothing, never as findings and never changing the exit code.
+//! That is ruff's split: a malformed `# noqa` is a `warning:` line on stderr
+//! (`Invalid # noqa directive on path:line: …`), while an unused one is rule
+//! RUF100, which is not in ruff's default rule set. Here no rule id fits (a
+//! finding under `config-invalid` or another existing rule would say the
+//! model files are broken, and would fail a gate over a comment), and the
+//! issue asks that a stale suppression is not silent, so both are warnings,
+//! always on. A suppression counts as unused only for a rule that ran in
+//! this run: `ignore[template-drift]` without a baseline, or under
+//! `--select config-invalid`, could not have matched anything, and is not
+//! called stale.
 
 use std::ops::Range;
 
 use crate::finding::Finding;
+use crate::load::{LoadedModel, Template};
 use crate::rule::Rule;
 
 /// What every directive starts with, inside the comment.
@@ -38,6 +55,9 @@ pub struct Suppression {
     pub rules: Vec<Rule>,
     /// The free text after the brackets (may be empty).
     pub reason: String,
+    /// The 1-based line the comment starts on: of the template text from
+    /// `parse`, of the file it is in from `Inline::read`.
+    pub line: usize,
 }
 
 /// A comment found in a template that is meant as a directive.
@@ -50,6 +70,12 @@ pub enum Directive {
         span: Range<usize>,
         why: String,
     },
+}
+
+/// 1-based line of byte `at` in `text`.
+fn line_at(text: &str, at: usize) -> usize {
+    text.get(..at)
+        .map_or(1, |before| before.matches('\n').count() + 1)
 }
 
 /// The directives in a template's text, in order. Comments are found the way
@@ -70,7 +96,11 @@ pub fn parse(text: &str) -> Vec<Directive> {
             .unwrap_or(&text[open + 2..close]);
         let body = body.strip_suffix(['-', '+']).unwrap_or(body).trim();
         if let Some(rest) = body.strip_prefix(PREFIX) {
-            out.push(directive(rest.trim_start(), span));
+            let mut found = directive(rest.trim_start(), span);
+            if let Directive::Ignore(s) = &mut found {
+                s.line = line_at(text, open);
+            }
+            out.push(found);
         }
     }
     out
@@ -109,6 +139,7 @@ fn directive(rest: &str, span: Range<usize>) -> Directive {
         span,
         rules,
         reason: list[end + 1..].trim().to_string(),
+        line: 0,
     })
 }
 
@@ -141,6 +172,90 @@ pub struct Unused {
     pub scope: usize,
     pub suppression: usize,
     pub rule: Rule,
+}
+
+/// A problem with a directive, said on stderr as `path:line: message`
+/// (see the module docs for why it is not a finding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.path, self.line, self.message)
+    }
+}
+
+/// The directives of every checked template: what `apply` matches against,
+/// and the warnings about malformed ones.
+#[derive(Debug, Clone, Default)]
+pub struct Inline {
+    pub scopes: Vec<Scope>,
+    pub malformed: Vec<Warning>,
+}
+
+impl Inline {
+    /// Read the directives of `model`'s templates, with lines of the files
+    /// they are in (a template inside tokenizer_config.json is mapped back
+    /// through its offset map).
+    pub fn read(&mut self, model: &LoadedModel) {
+        for template in &model.templates {
+            let directives = parse(&template.text);
+            if directives.is_empty() {
+                continue;
+            }
+            let line = |at: usize| file_line(model, template, at);
+            let mut suppressions = Vec::new();
+            for d in directives {
+                match d {
+                    Directive::Ignore(mut s) => {
+                        s.line = line(s.span.start);
+                        suppressions.push(s);
+                    }
+                    Directive::Malformed { span, why } => self.malformed.push(Warning {
+                        path: template.path.clone(),
+                        line: line(span.start),
+                        message: format!(
+                            "malformed suppression comment, it silences nothing: {why}"
+                        ),
+                    }),
+                }
+            }
+            if !suppressions.is_empty() {
+                self.scopes.push(Scope {
+                    path: template.path.clone(),
+                    template: template.name.clone(),
+                    suppressions,
+                });
+            }
+        }
+    }
+
+    /// The warning for a suppression that silenced nothing.
+    pub fn unused_warning(&self, unused: &Unused) -> Option<Warning> {
+        let scope = self.scopes.get(unused.scope)?;
+        let s = scope.suppressions.get(unused.suppression)?;
+        Some(Warning {
+            path: scope.path.clone(),
+            line: s.line,
+            message: format!(
+                "unused suppression: `{}` reported nothing in template `{}`; remove it from `ignore[…]`",
+                unused.rule.id(),
+                scope.template
+            ),
+        })
+    }
+}
+
+/// The 1-based line of the file `template` is in, at byte `at` of its text.
+fn file_line(model: &LoadedModel, template: &Template, at: usize) -> usize {
+    match model.sources.iter().find(|s| s.path == template.path) {
+        Some(source) => line_at(&source.text, template.offsets.to_file(at)),
+        None => line_at(&template.text, at),
+    }
 }
 
 /// Drop the findings a suppression covers; return what is kept and every
@@ -213,9 +328,11 @@ mod tests {
             &text[first.span.clone()],
             &text[7..text.find('\n').unwrap_or(0)]
         );
+        assert_eq!(first.line, 1);
         let second = ignore(&found[1]);
         assert_eq!(second.rules, vec![Rule::DoubleBos]);
         assert_eq!(second.reason, "");
+        assert_eq!(second.line, 2);
     }
 
     #[test]
@@ -253,6 +370,7 @@ mod tests {
                 span: 0..1,
                 rules,
                 reason: String::new(),
+                line: 1,
             }],
         };
         let scopes = [

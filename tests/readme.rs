@@ -140,3 +140,39 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn the_suppression_warnings_are_what_check_prints() {
+    let text = readme();
+    let section = &text[text
+        .find("## Suppressing a finding")
+        .expect("a Suppressing a finding section")..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let case = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/cmd/suppress-inline.toml"
+    ))
+    .expect("the trycmd case");
+    let warnings: Vec<&str> = section
+        .lines()
+        .filter(|l| l.starts_with("chat-template-lint: warning:"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{section}");
+    for line in warnings {
+        assert!(
+            case.contains(line),
+            "README shows a warning check does not print: {line}"
+        );
+    }
+    assert!(section.contains("{#- chat-template-lint: ignore[generation-prompt-missing]"));
+    let fixture = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/suppress/silenced/chat_template.jinja"
+    ))
+    .expect("the fixture");
+    let example = section
+        .lines()
+        .find(|l| l.starts_with("{#- chat-template-lint:"))
+        .expect("an example directive");
+    assert_eq!(fixture.lines().next(), Some(example));
+}

@@ -282,6 +282,7 @@ pub fn hostile_report() -> Report {
         rules: Rule::ALL.to_vec(),
         fail_on: FailOn::Error,
         unmatched_globs: Vec::new(),
+        directive_warnings: Vec::new(),
     }
 }
 
