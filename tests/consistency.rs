@@ -1,9 +1,11 @@
 //! The tokenizer-consistency rules (`prefix-mismatch`, `eos-mismatch`,
 //! `double-bos`, `unknown-special-token`, `capability-missing`,
-//! `generation-mask`) on fixture folders, each with an `expected.txt` beside
-//! it (one `rule-id: text the message contains` line per expected finding;
-//! empty = none of these rules may fire), and on the real tokenizer configs
-//! of `../shared/corpus` when present.
+//! `generation-mask`) beyond their fixture folders (each folder's whole
+//! output is a snapshot: tests/fixture_snapshots.rs): spans, capabilities,
+//! baselines from git, and the real tokenizer configs of `../shared/corpus`
+//! when present.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 
@@ -48,68 +50,6 @@ fn ours(report: &Report) -> Vec<&Finding> {
         .collect()
 }
 
-/// Every fixture folder (a folder holding `expected.txt`).
-fn fixture_dirs() -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![fixtures()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("fixture dir").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.file_name().is_some_and(|n| n == "expected.txt") {
-                out.push(dir.clone());
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-#[test]
-fn fixtures_produce_exactly_the_expected_findings() {
-    let dirs = fixture_dirs();
-    assert!(dirs.len() >= 20, "fixtures missing: {dirs:?}");
-    let mut failures = Vec::new();
-    for dir in &dirs {
-        let expected_text = std::fs::read_to_string(dir.join("expected.txt")).expect("expected");
-        let expected: Vec<(&str, &str)> = expected_text
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| l.split_once(": ").expect("`rule-id: text` line"))
-            .collect();
-        let report = check(dir, &[]);
-        let found = ours(&report);
-        let name = dir.strip_prefix(fixtures()).unwrap_or(dir).display();
-        let shown: Vec<String> = found
-            .iter()
-            .map(|f| format!("{}: {}", f.rule.id(), f.message))
-            .collect();
-        if found.len() != expected.len() {
-            failures.push(format!("{name}: expected {expected:?}, got {shown:#?}"));
-            continue;
-        }
-        for (rule, text) in &expected {
-            if !found
-                .iter()
-                .any(|f| f.rule.id() == *rule && f.message.contains(text))
-            {
-                failures.push(format!(
-                    "{name}: no `{rule}` finding containing {text:?}; got {shown:#?}"
-                ));
-            }
-        }
-        for f in &found {
-            // Findings that come from renders name their probe.
-            if f.rule != Rule::UnknownSpecialToken {
-                assert!(f.probe.is_some(), "{name}: {} names no probe", f.rule.id());
-            }
-            assert!(f.help.is_some(), "{name}: {} has no help", f.rule.id());
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
-
 #[test]
 fn capabilities_are_found_by_rendering_probes() {
     let report = check(
@@ -143,27 +83,6 @@ fn capabilities_are_found_by_rendering_probes() {
     let caps = &report.models[0].templates[0].capabilities;
     assert!(!caps.contains(&Capability::System), "{caps:?}");
     assert!(!caps.contains(&Capability::Tools), "{caps:?}");
-}
-
-#[test]
-fn capability_missing_reports_required_capabilities_only() {
-    let dir = fixtures().join("unknown-special-token/qwen-plain-text-tags");
-    let report = check(&dir, &["tools", "system", "reasoning"]);
-    let missing: Vec<&Finding> = report
-        .findings
-        .iter()
-        .filter(|f| f.rule == Rule::CapabilityMissing)
-        .collect();
-    assert_eq!(missing.len(), 1, "{missing:#?}");
-    assert!(missing[0].message.contains("`reasoning`"));
-    assert_eq!(missing[0].severity, Severity::Error);
-    assert_eq!(missing[0].probe.as_deref(), Some("reasoning"));
-
-    let report = check(&dir, &["tools"]);
-    assert!(!report
-        .findings
-        .iter()
-        .any(|f| f.rule == Rule::CapabilityMissing));
 }
 
 /// `eos-mismatch` is judged per runtime; its span is the place in the
@@ -217,13 +136,7 @@ fn eos_mismatch_names_runtimes_and_points_at_the_closer_it_rendered() {
     let report = check(tmp.path(), &[]);
     let found = ours(&report);
     assert_eq!(found.len(), 1, "{found:#?}");
-    assert!(
-        found[0]
-            .message
-            .contains("never stops under transformers generate(); vLLM and TGI stop"),
-        "{}",
-        found[0].message
-    );
+    insta::assert_snapshot!(common::text_output(&report));
     let span = found[0].span.expect("span");
     let text = &report.sources[&found[0].path];
     assert_eq!(&text[span.start..span.end], "eos_token");
@@ -235,11 +148,10 @@ fn eos_mismatch_names_runtimes_and_points_at_the_closer_it_rendered() {
 /// or model config). The remaining error findings are real bugs, explained.
 #[test]
 fn real_tokenizer_configs_have_no_unexplained_errors() {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/tokenizer_configs");
-    let Ok(entries) = std::fs::read_dir(&corpus) else {
-        println!("SKIPPED: {} not found", corpus.display());
+    let Some(corpus) = common::shared("corpus/tokenizer_configs") else {
         return;
     };
+    let entries = std::fs::read_dir(&corpus).expect("the corpus folder is readable");
     let root = std::env::temp_dir().join(format!("ctl-consistency-corpus-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     let mut count = 0;
@@ -473,11 +385,9 @@ fn require_accepts_capability_ids_only() {
 /// Capabilities of real templates match what their model cards say.
 #[test]
 fn capabilities_of_real_templates() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/templates");
-    if !dir.is_dir() {
-        println!("SKIPPED: {} not found", dir.display());
+    let Some(dir) = common::shared("corpus/templates") else {
         return;
-    }
+    };
     let caps = |name: &str| -> Vec<&'static str> {
         let file = dir.join(name);
         let opts = CheckOptions {

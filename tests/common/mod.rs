@@ -1,12 +1,56 @@
-//! Test helpers shared by the report tests: a parser that reads output the
-//! way the GitHub Actions runner does, and one hostile sample report.
+//! Test helpers shared by the tests: the one way to reach `../shared`, the
+//! whole text output of a check (what snapshots hold), a parser that reads
+//! output the way the GitHub Actions runner does, and one hostile sample
+//! report.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use chat_template_lint::finding::{Finding, Severity, Span};
 use chat_template_lint::resolve::{CheckedModel, CheckedTemplate, FailOn, Report, Stats};
 use chat_template_lint::rules::Rule;
+
+/// `../shared/<sub>` (the corpus, the conformance cases), when it is there.
+/// A fresh clone has no `../shared`: the test then prints one visible
+/// SKIPPED line (straight to stderr, past the test harness's capture) and
+/// gets `None`. Under `CI=true` a missing `../shared` is a failure, not a
+/// skip: a gate that silently skips its corpus tests proves nothing.
+pub fn shared(sub: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(sub);
+    if path.exists() {
+        return Some(path);
+    }
+    let shown = format!("../shared/{sub}");
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{shown} is absent and CI=true: the corpus tests must run in CI"
+    );
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "SKIPPED: {shown} is absent (a fresh clone has no ../shared); set it up to run this test"
+    );
+    None
+}
+
+/// The whole text output of a report, as `check` prints it on stdout
+/// without colour, then the warnings it prints on stderr (`warning: …`).
+pub fn text_output(report: &Report) -> String {
+    use chat_template_lint::report::{emit, Format, Sinks};
+    let mut out = Vec::new();
+    emit(report, &Sinks::stdout(Format::Text), &mut out).unwrap();
+    let mut text = String::from_utf8(out).unwrap();
+    for w in &report.unmatched_globs {
+        text.push_str(&format!("warning: {w}\n"));
+    }
+    for w in &report.directive_warnings {
+        text.push_str(&format!("warning: {w}\n"));
+    }
+    text
+}
 
 /// The binary, run in `dir`, with the GitHub Actions variables of the
 /// environment the tests run in removed (tests set the ones they need).

@@ -1,0 +1,214 @@
+//! Every rule fixture folder checked against its whole text output, the way
+//! ruff's rule tests snapshot every diagnostic: one snapshot per folder
+//! under `tests/snapshots/` (`insta::glob!`), holding each finding with its
+//! location, code frame, probe, detail and help, the summary line, and any
+//! warning. Paths are relative to the folder that holds the fixture, so they
+//! are stable wherever the crate is checked out. A snapshot starts with the
+//! rules that did not run (they need a baseline or `require`), so a folder
+//! whose snapshot lacks a rule id proves that the rule ran and stayed quiet.
+//!
+//! A fixture folder may hold `fixture.toml` with the options of its run:
+//! `include` (globs, for loose template files), `require` (capability ids),
+//! `baseline` and `paths` (relative to the folder; default: the folder).
+//!
+//! `INSTA_UPDATE=always cargo test --test fixture_snapshots` (or
+//! `cargo insta review`) rewrites the snapshots after a deliberate change.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use chat_template_lint::baseline::Baseline;
+use chat_template_lint::check::{run_check, CheckOptions};
+use chat_template_lint::discover::DiscoverOptions;
+use chat_template_lint::render::default_now;
+use chat_template_lint::resolve::{Report, Settings};
+use chat_template_lint::rules::{Rule, RuleOptions};
+
+/// The options of one fixture's run (`fixture.toml`).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fixture {
+    #[serde(default)]
+    include: Vec<String>,
+    #[serde(default)]
+    require: Vec<String>,
+    baseline: Option<String>,
+    #[serde(default)]
+    paths: Vec<String>,
+}
+
+fn manifest() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Check the fixture at `path` (a folder, or a single file) with default
+/// settings and no config, reported relative to its parent folder.
+fn check(path: &Path) -> Report {
+    let root = path.parent().expect("a fixture has a parent").to_path_buf();
+    let fixture: Fixture = match std::fs::read_to_string(path.join("fixture.toml")) {
+        Ok(text) => toml::from_str(&text).expect("a valid fixture.toml"),
+        Err(_) => Fixture::default(),
+    };
+    let paths: Vec<PathBuf> = if fixture.paths.is_empty() {
+        vec![path.to_path_buf()]
+    } else {
+        fixture
+            .paths
+            .iter()
+            .map(|p| manifest().join(crate_relative(&path.join(p))))
+            .collect()
+    };
+    let opts = CheckOptions {
+        paths,
+        root,
+        discover: DiscoverOptions {
+            include: fixture.include,
+            exclude: vec![],
+        },
+        // Named relative to the crate, as a user names it relative to the
+        // working folder: the baseline's path shows in messages.
+        baseline: fixture
+            .baseline
+            .map(|b| Baseline::open(crate_relative(&path.join(b))).expect("the baseline opens")),
+        now: default_now(),
+        rule_options: RuleOptions {
+            require: fixture.require,
+        },
+        ..CheckOptions::default()
+    };
+    run_check(&opts, &Settings::default()).expect("check runs")
+}
+
+/// `path` relative to the crate root (the tests' working folder), with
+/// `..` resolved.
+fn crate_relative(path: &Path) -> PathBuf {
+    let rel = path.strip_prefix(manifest()).unwrap_or(path);
+    let mut out = PathBuf::new();
+    for c in rel.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// What a snapshot holds: the rules that did not run, then the whole output.
+fn snapshot(report: &Report) -> String {
+    let not_run: Vec<&str> = Rule::ALL
+        .into_iter()
+        .filter(|r| !report.rules.contains(r))
+        .map(Rule::id)
+        .collect();
+    let not_run = if not_run.is_empty() {
+        "none".to_string()
+    } else {
+        not_run.join(", ")
+    };
+    format!("rules not run: {not_run}\n{}", common::text_output(report))
+}
+
+#[test]
+fn rules() {
+    insta::glob!("fixtures/rules/*", |path| {
+        insta::assert_snapshot!(snapshot(&check(path)));
+    });
+}
+
+#[test]
+fn consistency() {
+    insta::glob!("fixtures/consistency/*/*", |path| {
+        let report = check(path);
+        for f in &report.findings {
+            // Findings that come from renders name their probe; every
+            // finding says what to do.
+            let from_renders = f.rule != Rule::UnknownSpecialToken && f.rule != Rule::ConfigInvalid;
+            assert!(
+                f.probe.is_some() || !from_renders,
+                "{}: {} names no probe",
+                path.display(),
+                f.rule.id()
+            );
+            assert!(
+                f.help.is_some(),
+                "{}: {} has no help",
+                path.display(),
+                f.rule.id()
+            );
+        }
+        insta::assert_snapshot!(snapshot(&report));
+    });
+}
+
+#[test]
+fn load() {
+    insta::glob!("fixtures/load/*", |path| {
+        insta::assert_snapshot!(snapshot(&check(path)));
+    });
+}
+
+#[test]
+fn suppress() {
+    insta::glob!("fixtures/suppress/*", |path| {
+        insta::assert_snapshot!(snapshot(&check(path)));
+    });
+}
+
+/// Every snapshot file of this test (and the other snapshot tests).
+fn snapshots() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("tests/snapshots")
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "snap"))
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(e.path()).expect("a snapshot");
+            (name, text)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every rule has a fixture that triggers it (its id appears as
+/// `[rule-id]` in some snapshot) and a fixture folder where it ran and did
+/// not fire (a snapshot of this file that does not list it as not run and
+/// does not show it).
+#[test]
+fn every_rule_has_a_triggering_and_a_quiet_fixture() {
+    let snaps = snapshots();
+    let fixture_snaps: Vec<&(String, String)> = snaps
+        .iter()
+        .filter(|(name, _)| name.starts_with("fixture_snapshots__"))
+        .collect();
+    assert!(
+        fixture_snaps.len() >= 60,
+        "{} snapshots",
+        fixture_snaps.len()
+    );
+    let mut missing = Vec::new();
+    for rule in Rule::ALL {
+        let tag = format!("[{}]", rule.id());
+        if !snaps.iter().any(|(_, text)| text.contains(&tag)) {
+            missing.push(format!("no snapshot triggers `{}`", rule.id()));
+        }
+        let quiet = fixture_snaps.iter().any(|(_, text)| {
+            let not_run = text
+                .lines()
+                .find_map(|l| l.strip_prefix("rules not run: "))
+                .unwrap_or("");
+            !not_run.split(", ").any(|id| id == rule.id()) && !text.contains(&tag)
+        });
+        if !quiet {
+            missing.push(format!(
+                "no fixture where `{}` ran and stayed quiet",
+                rule.id()
+            ));
+        }
+    }
+    assert!(missing.is_empty(), "{missing:#?}");
+}
