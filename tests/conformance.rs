@@ -8,16 +8,13 @@
 //! `CONFORMANCE_DUMP=FILE` writes every mismatch as one JSON line (id,
 //! expected, got, first differing byte) for grouping by cause.
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
 
 use chat_template_lint::render::{compile, Compiled, RenderInput};
 use serde_json::{json, Map, Value};
-
-fn shared_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance")
-}
 
 /// First byte where `a` and `b` differ, if they do.
 fn first_diff(a: &str, b: &str) -> Option<usize> {
@@ -51,14 +48,11 @@ fn visible(line: &str) {
 
 #[test]
 fn conformance_with_transformers() {
-    let dir = shared_dir();
-    let Ok(text) = std::fs::read_to_string(dir.join("cases.jsonl")) else {
-        visible(&format!(
-            "SKIPPED: {} is absent; conformance cases not run",
-            dir.display()
-        ));
+    let Some(dir) = common::shared("conformance") else {
         return;
     };
+    let text = std::fs::read_to_string(dir.join("cases.jsonl"))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.join("cases.jsonl").display()));
     // Per template: the compiled engine, and whether it has generation tags.
     let mut compiled: HashMap<String, (Option<Compiled>, bool)> = HashMap::new();
     let mut total = 0usize;

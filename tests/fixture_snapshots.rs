@@ -212,3 +212,24 @@ fn every_rule_has_a_triggering_and_a_quiet_fixture() {
     }
     assert!(missing.is_empty(), "{missing:#?}");
 }
+
+/// A test that needs `../shared` skips without it, visibly, except under
+/// `CI=true`, where a missing `../shared` fails the run.
+#[test]
+fn a_missing_shared_folder_skips_locally_and_fails_in_ci() {
+    let here = manifest().join("tests");
+    assert_eq!(
+        common::shared_in(&here, "fixtures", false),
+        Some(here.join("fixtures"))
+    );
+    assert_eq!(
+        common::shared_in(&here, "fixtures", true),
+        Some(here.join("fixtures"))
+    );
+    assert_eq!(common::shared_in(&here, "no-such-folder", false), None);
+    let in_ci = std::panic::catch_unwind(|| common::shared_in(&here, "no-such-folder", true));
+    assert!(
+        in_ci.is_err(),
+        "a missing ../shared must fail under CI=true"
+    );
+}

@@ -6,20 +6,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use common::sarif_schema::validate;
 use common::*;
 
 fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!("SKIPPED: ../shared/corpus is absent (a fresh clone has no ../shared)");
-        None
-    }
+    shared("corpus")
 }
 
 #[test]

@@ -2,9 +2,8 @@
 //! the real families' formats (fixtures under `tests/fixtures/rules/`), each
 //! with cases that must trigger and cases that must not.
 
+mod common;
 mod rules_support;
-
-use std::path::PathBuf;
 
 use chat_template_lint::finding::Severity;
 use chat_template_lint::load::OffsetMap;
@@ -70,16 +69,15 @@ fn other_families_without_generation_prompt_are_caught() {
 
 #[test]
 fn the_minicpm_templates_from_the_corpus_behave_as_documented() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/minicpmv");
-    let (Ok(train), Ok(infer)) = (
-        std::fs::read_to_string(dir.join("finetune-dataset.py-llama3_chat_template.jinja")),
-        std::fs::read_to_string(
-            dir.join("RECONSTRUCTED-MiniCPM-Llama3-V-2_5-inference-template.jinja"),
-        ),
-    ) else {
-        println!("SKIP: ../shared/corpus/minicpmv is absent");
+    let Some(dir) = common::shared("corpus/minicpmv") else {
         return;
     };
+    let read = |name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
+    };
+    let train = read("finetune-dataset.py-llama3_chat_template.jinja");
+    let infer = read("RECONSTRUCTED-MiniCPM-Llama3-V-2_5-inference-template.jinja");
     let vars = tokens("llama3");
     let t = lint_with(&train, OffsetMap::identity(), &vars, None);
     assert_eq!(of(&t, Rule::GenerationPromptMissing).len(), 1, "{t:#?}");

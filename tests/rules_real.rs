@@ -3,6 +3,8 @@
 //! on good templates are the worst failure a linter can have, so every
 //! error these rules report there must be one transformers agrees with.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -11,13 +13,13 @@ use chat_template_lint::rules::{dangling_header, missing_header};
 use serde_json::Value;
 
 fn conformance() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance");
-    if dir.join("cases.jsonl").is_file() {
-        Some(dir)
-    } else {
-        println!("SKIP: {} is absent", dir.display());
-        None
-    }
+    let dir = common::shared("conformance")?;
+    assert!(
+        dir.join("cases.jsonl").is_file(),
+        "{} lacks cases.jsonl",
+        dir.display()
+    );
+    Some(dir)
 }
 
 /// Expected results per template: case suffix (`user+gen`) → Ok(output) / Err(error).

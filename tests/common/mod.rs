@@ -18,15 +18,19 @@ use chat_template_lint::rules::Rule;
 /// gets `None`. Under `CI=true` a missing `../shared` is a failure, not a
 /// skip: a gate that silently skips its corpus tests proves nothing.
 pub fn shared(sub: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
-        .join(sub);
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    shared_in(&shared, sub, std::env::var("CI").as_deref() == Ok("true"))
+}
+
+/// `shared` with the folder and the CI flag given (so both ways are tested).
+pub fn shared_in(shared: &Path, sub: &str, ci: bool) -> Option<PathBuf> {
+    let path = shared.join(sub);
     if path.exists() {
         return Some(path);
     }
     let shown = format!("../shared/{sub}");
     assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
+        !ci,
         "{shown} is absent and CI=true: the corpus tests must run in CI"
     );
     let _ = writeln!(
