@@ -111,92 +111,76 @@ fn snapshot(report: &Report) -> String {
     format!("rules not run: {not_run}\n{}", common::text_output(report))
 }
 
-#[test]
-fn rules() {
-    insta::glob!("fixtures/rules/*", |path| {
-        insta::assert_snapshot!(snapshot(&check(path)));
-    });
-}
+/// The rules that come from renders name the probe they were seen in.
+const NAME_A_PROBE: [Rule; 5] = [
+    Rule::PrefixMismatch,
+    Rule::EosMismatch,
+    Rule::DoubleBos,
+    Rule::CapabilityMissing,
+    Rule::GenerationMask,
+];
 
+/// Every fixture folder's whole output is its snapshot; then every rule
+/// must have a fixture that triggers it and one where it ran and stayed
+/// quiet.
 #[test]
-fn consistency() {
-    insta::glob!("fixtures/consistency/*/*", |path| {
-        let report = check(path);
-        for f in &report.findings {
-            // Findings that come from renders name their probe; every
-            // finding says what to do.
-            let from_renders = f.rule != Rule::UnknownSpecialToken && f.rule != Rule::ConfigInvalid;
-            assert!(
-                f.probe.is_some() || !from_renders,
-                "{}: {} names no probe",
-                path.display(),
-                f.rule.id()
-            );
-            assert!(
-                f.help.is_some(),
-                "{}: {} has no help",
-                path.display(),
-                f.rule.id()
-            );
+fn fixtures() {
+    let mut outputs = Vec::new();
+    insta::glob!(
+        "fixtures/{rules/*,consistency/*/*,load/*,suppress/*}",
+        |path| {
+            let report = check(path);
+            for f in &report.findings {
+                // Every finding says what to do.
+                let lacks = match (
+                    f.probe.is_some() || !NAME_A_PROBE.contains(&f.rule),
+                    f.help.is_some(),
+                ) {
+                    (true, true) => continue,
+                    (false, _) => "names no probe",
+                    (true, false) => "has no help",
+                };
+                panic!("{}: {} {lacks}", path.display(), f.rule.id());
+            }
+            let text = snapshot(&report);
+            insta::assert_snapshot!(text);
+            outputs.push(text);
         }
-        insta::assert_snapshot!(snapshot(&report));
-    });
+    );
+    assert!(outputs.len() >= 60, "{} fixture folders", outputs.len());
+    every_rule_triggers_and_stays_quiet(&outputs, &other_snapshots());
 }
 
-#[test]
-fn load() {
-    insta::glob!("fixtures/load/*", |path| {
-        insta::assert_snapshot!(snapshot(&check(path)));
-    });
-}
-
-#[test]
-fn suppress() {
-    insta::glob!("fixtures/suppress/*", |path| {
-        insta::assert_snapshot!(snapshot(&check(path)));
-    });
-}
-
-/// Every snapshot file of this test (and the other snapshot tests).
-fn snapshots() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
-    let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
+/// The snapshot files of the other tests (`gguf_check` holds the GGUF
+/// fixtures, built at test time).
+fn other_snapshots() -> Vec<String> {
+    let dir = manifest().join("tests/snapshots");
+    std::fs::read_dir(&dir)
         .expect("tests/snapshots")
         .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "snap"))
-        .map(|e| {
+        .filter(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(e.path()).expect("a snapshot");
-            (name, text)
+            name.ends_with(".snap") && !name.starts_with("fixture_snapshots__")
         })
-        .collect();
-    out.sort();
-    out
+        .map(|e| std::fs::read_to_string(e.path()).expect("a snapshot"))
+        .collect()
 }
 
-/// Every rule has a fixture that triggers it (its id appears as
-/// `[rule-id]` in some snapshot) and a fixture folder where it ran and did
-/// not fire (a snapshot of this file that does not list it as not run and
-/// does not show it).
-#[test]
-fn every_rule_has_a_triggering_and_a_quiet_fixture() {
-    let snaps = snapshots();
-    let fixture_snaps: Vec<&(String, String)> = snaps
-        .iter()
-        .filter(|(name, _)| name.starts_with("fixture_snapshots__"))
-        .collect();
-    assert!(
-        fixture_snaps.len() >= 60,
-        "{} snapshots",
-        fixture_snaps.len()
-    );
+/// Each of `Rule::ALL` appears as `[rule-id]` in some output (a fixture's,
+/// or another snapshot test's), and some fixture ran it (its header does not
+/// list it as not run) without it firing.
+fn every_rule_triggers_and_stays_quiet(fixtures: &[String], others: &[String]) {
     let mut missing = Vec::new();
     for rule in Rule::ALL {
         let tag = format!("[{}]", rule.id());
-        if !snaps.iter().any(|(_, text)| text.contains(&tag)) {
+        if !fixtures
+            .iter()
+            .chain(others)
+            .any(|text| text.contains(&tag))
+        {
             missing.push(format!("no snapshot triggers `{}`", rule.id()));
         }
-        let quiet = fixture_snaps.iter().any(|(_, text)| {
+        let quiet = fixtures.iter().any(|text| {
             let not_run = text
                 .lines()
                 .find_map(|l| l.strip_prefix("rules not run: "))
@@ -232,4 +216,19 @@ fn a_missing_shared_folder_skips_locally_and_fails_in_ci() {
         in_ci.is_err(),
         "a missing ../shared must fail under CI=true"
     );
+}
+
+/// The coverage check fails when a rule has no triggering or no quiet fixture.
+#[test]
+fn the_coverage_check_can_fail() {
+    let quiet_only = vec!["rules not run: none\nchecked 1 folder".to_string()];
+    let caught = std::panic::catch_unwind(|| every_rule_triggers_and_stays_quiet(&quiet_only, &[]));
+    assert!(caught.is_err(), "no rule triggers: must fail");
+    let all: String = Rule::ALL
+        .iter()
+        .map(|r| format!("[{}]\n", r.id()))
+        .collect();
+    let loud_only = vec![format!("rules not run: none\n{all}")];
+    let caught = std::panic::catch_unwind(|| every_rule_triggers_and_stays_quiet(&loud_only, &[]));
+    assert!(caught.is_err(), "no rule stays quiet: must fail");
 }

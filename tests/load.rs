@@ -43,6 +43,21 @@ fn check(paths: &[PathBuf], root: &Path, discover: DiscoverOptions) -> Report {
     run_check(&opts, &Settings::default()).expect("check runs")
 }
 
+/// A temp folder checked whole, reported relative to it.
+fn check_dir(dir: &Path) -> Report {
+    check(&[dir.to_path_buf()], dir, DiscoverOptions::default())
+}
+
+/// `rule` reported nothing.
+fn assert_quiet(r: &Report, rule: Rule) {
+    assert!(of_rule(r, rule).is_empty(), "{rule:?}: {:?}", r.findings);
+}
+
+/// Write a generated file.
+fn write(path: &Path, contents: impl AsRef<[u8]>) {
+    std::fs::write(path, contents).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
 fn check_fixture(name: &str) -> Report {
     let root = fixtures();
     check(&[root.join(name)], &root, DiscoverOptions::default())
@@ -136,37 +151,23 @@ fn stale_config_key_disagrees_with_chat_template_jinja() {
 #[test]
 fn a_trailing_newline_is_not_a_disagreement() {
     let r = check_fixture("agree-trailing-newline");
-    assert!(
-        of_rule(&r, Rule::TemplateSourcesDisagree).is_empty(),
-        "{:?}",
-        r.findings
-    );
+    assert_quiet(&r, Rule::TemplateSourcesDisagree);
 }
 
 #[test]
 fn line_endings_are_not_a_disagreement_but_other_whitespace_is() {
     let dir = tempfile::tempdir().expect("tempdir");
     let template = "{% for m in messages %}{{ m['content'] }}\n{% endfor %}";
-    std::fs::write(
-        dir.path().join("chat_template.jinja"),
+    write(
+        &dir.path().join("chat_template.jinja"),
         template.replace('\n', "\r\n") + "\r\n",
-    )
-    .expect("write");
-    std::fs::write(
-        dir.path().join("tokenizer_config.json"),
+    );
+    write(
+        &dir.path().join("tokenizer_config.json"),
         serde_json::json!({ "chat_template": template }).to_string(),
-    )
-    .expect("write");
-    let r = check(
-        &[dir.path().to_path_buf()],
-        dir.path(),
-        DiscoverOptions::default(),
     );
-    assert!(
-        of_rule(&r, Rule::TemplateSourcesDisagree).is_empty(),
-        "{:?}",
-        r.findings
-    );
+    let r = check_dir(dir.path());
+    assert_quiet(&r, Rule::TemplateSourcesDisagree);
     // `whitespace-differs` (other whitespace) is one finding: its snapshot.
 }
 
@@ -220,12 +221,8 @@ fn config_without_any_template_is_template_missing() {
 fn bad_list_entries_are_reported_and_good_ones_kept() {
     let dir = tempfile::tempdir().expect("tempdir");
     let text = "{\n  \"chat_template\": [\n    {\"name\": \"default\", \"template\": \"hi\"},\n    {\"name\": \"rag\"},\n    \"x\"\n  ]\n}\n";
-    std::fs::write(dir.path().join("tokenizer_config.json"), text).expect("write");
-    let r = check(
-        &[dir.path().to_path_buf()],
-        dir.path(),
-        DiscoverOptions::default(),
-    );
+    write(&dir.path().join("tokenizer_config.json"), text);
+    let r = check_dir(dir.path());
     // Two config-invalid findings, at lines 4 and 5; one template kept.
     insta::assert_snapshot!(common::text_output(&r));
 }
@@ -235,12 +232,8 @@ fn non_utf8_file_is_reported_at_the_bad_byte() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut bytes = b"{\n  \"eos_token\": \"caf".to_vec();
     bytes.extend([0xE9, b'"', b'\n', b'}']); // Latin-1 é
-    std::fs::write(dir.path().join("tokenizer_config.json"), bytes).expect("write");
-    let r = check(
-        &[dir.path().to_path_buf()],
-        dir.path(),
-        DiscoverOptions::default(),
-    );
+    write(&dir.path().join("tokenizer_config.json"), bytes);
+    let r = check_dir(dir.path());
     // At line 2, column 20: the bad byte.
     insta::assert_snapshot!(common::text_output(&r));
 }
@@ -249,12 +242,8 @@ fn non_utf8_file_is_reported_at_the_bad_byte() {
 fn a_folder_named_like_a_config_is_not_a_crash() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir(dir.path().join("tokenizer_config.json")).expect("mkdir");
-    std::fs::write(dir.path().join("chat_template.jinja"), "{{ messages }}").expect("write");
-    let r = check(
-        &[dir.path().to_path_buf()],
-        dir.path(),
-        DiscoverOptions::default(),
-    );
+    write(&dir.path().join("chat_template.jinja"), "{{ messages }}");
+    let r = check_dir(dir.path());
     insta::assert_snapshot!(common::text_output(&r));
 }
 
@@ -267,12 +256,8 @@ fn huge_config_is_a_finding_not_an_allocation() {
     file.set_len(50 * 1024 * 1024).expect("50 MB"); // sparse: cheap to make
     let ok = dir.path().join("ok");
     std::fs::create_dir(&ok).expect("mkdir");
-    std::fs::write(ok.join("chat_template.jinja"), "{{ messages }}").expect("write");
-    let r = check(
-        &[dir.path().to_path_buf()],
-        dir.path(),
-        DiscoverOptions::default(),
-    );
+    write(&ok.join("chat_template.jinja"), "{{ messages }}");
+    let r = check_dir(dir.path());
     // One finding on the big file; the other folder is still checked.
     insta::assert_snapshot!(common::text_output(&r));
 }
@@ -392,11 +377,7 @@ fn include_globs_make_loose_files_checkable() {
         (r.stats.folders, r.stats.files, r.stats.templates),
         (0, 2, 2)
     );
-    assert!(
-        of_rule(&r, Rule::ConfigInvalid).is_empty(),
-        "{:?}",
-        r.findings
-    );
+    assert_quiet(&r, Rule::ConfigInvalid);
     let json = load(&dirs[1]);
     assert!(json.loose);
     assert_eq!(
@@ -433,7 +414,7 @@ fn exclude_gitignore_and_dot_git_are_respected() {
         std::fs::create_dir_all(p.join(sub)).expect("mkdir");
         std::fs::write(p.join(sub).join("chat_template.jinja"), "{{ messages }}").expect("write");
     }
-    std::fs::write(p.join(".gitignore"), "ignored/\n").expect("write");
+    write(&p.join(".gitignore"), "ignored/\n");
     let opts = DiscoverOptions {
         include: vec![],
         exclude: vec!["old".into()],
@@ -455,7 +436,7 @@ fn symlink_loops_do_not_hang() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
     std::fs::create_dir_all(p.join("m/sub")).expect("mkdir");
-    std::fs::write(p.join("m/chat_template.jinja"), "{{ messages }}").expect("write");
+    write(&p.join("m/chat_template.jinja"), "{{ messages }}");
     std::os::unix::fs::symlink(p.join("m"), p.join("m/sub/loop")).expect("symlink");
     std::os::unix::fs::symlink("self", p.join("self")).expect("symlink");
     let (tx, rx) = std::sync::mpsc::channel();
@@ -531,22 +512,21 @@ fn discovers_every_template_in_the_shared_corpus() {
 fn lfs_pointer_template_and_deeply_nested_json_are_findings() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = dir.path();
-    std::fs::write(
-        p.join("chat_template.jinja"),
+    write(
+        &p.join("chat_template.jinja"),
         "version https://git-lfs.github.com/spec/v1\noid sha256:00\nsize 12\n",
-    )
-    .expect("write");
+    );
     let deep = format!("{{\"a\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000));
-    std::fs::write(p.join("tokenizer_config.json"), deep).expect("write");
-    let r = check(&[p.to_path_buf()], p, DiscoverOptions::default());
-    let found = of_rule(&r, Rule::ConfigInvalid);
-    assert_eq!(found.len(), 2, "{:?}", r.findings);
-    assert!(found
-        .iter()
-        .any(|f| f.path == "chat_template.jinja" && f.message.contains("Git LFS")));
-    assert!(found
-        .iter()
-        .any(|f| f.path == "tokenizer_config.json" && f.message.contains("recursion")));
+    write(&p.join("tokenizer_config.json"), deep);
+    let r = check_dir(p);
+    // Two config-invalid findings: the LFS pointer, the recursion limit.
+    assert_eq!(
+        of_rule(&r, Rule::ConfigInvalid).len(),
+        2,
+        "{:?}",
+        r.findings
+    );
+    insta::assert_snapshot!(common::text_output(&r));
 }
 
 #[test]
@@ -584,51 +564,35 @@ fn bom_empty_template_and_processor_conflict() {
     let p = dir.path();
     // A BOM in a .jinja file is kept by transformers: reported, still checked.
     std::fs::create_dir_all(p.join("bom")).expect("mkdir");
-    std::fs::write(p.join("bom/chat_template.jinja"), "\u{feff}{{ messages }}").expect("write");
+    write(&p.join("bom/chat_template.jinja"), "\u{feff}{{ messages }}");
     // An empty template string in the config.
     std::fs::create_dir_all(p.join("empty-key")).expect("mkdir");
-    std::fs::write(
-        p.join("empty-key/tokenizer_config.json"),
+    write(
+        &p.join("empty-key/tokenizer_config.json"),
         "{\n  \"chat_template\": \"  \"\n}\n",
-    )
-    .expect("write");
+    );
     // chat_template.json + additional_chat_templates/: AutoProcessor raises.
     std::fs::create_dir_all(p.join("conflict/additional_chat_templates")).expect("mkdir");
-    std::fs::write(
-        p.join("conflict/additional_chat_templates/rag.jinja"),
+    write(
+        &p.join("conflict/additional_chat_templates/rag.jinja"),
         "{{ messages }}",
-    )
-    .expect("write");
-    std::fs::write(
-        p.join("conflict/chat_template.json"),
-        r#"{"chat_template": "{{ messages }}"}"#,
-    )
-    .expect("write");
-    let r = check(&[p.to_path_buf()], p, DiscoverOptions::default());
-    let invalid = of_rule(&r, Rule::ConfigInvalid);
-    assert_eq!(invalid.len(), 2, "{:?}", r.findings);
-    assert!(invalid
-        .iter()
-        .any(|f| f.path == "bom/chat_template.jinja" && f.message.contains("byte-order mark")));
-    let empty = invalid
-        .iter()
-        .find(|f| f.path == "empty-key/tokenizer_config.json")
-        .expect("empty template reported");
-    assert_eq!(position(&r, empty).expect("pos").line, 2);
-    let conflict = of_rule(&r, Rule::TemplateSourcesDisagree);
-    assert_eq!(conflict.len(), 1, "{:?}", r.findings);
-    assert!(
-        conflict[0].message.contains("raise ValueError"),
-        "{}",
-        conflict[0].message
     );
-    // The empty key is not also "template-missing" (it is already reported).
-    assert!(
-        of_rule(&r, Rule::TemplateMissing).is_empty(),
+    write(
+        &p.join("conflict/chat_template.json"),
+        r#"{"chat_template": "{{ messages }}"}"#,
+    );
+    let r = check_dir(p);
+    // config-invalid for the BOM and for the empty key (at line 2, and not
+    // also template-missing), template-sources-disagree for the conflict
+    // (AutoProcessor raises ValueError); two templates checked.
+    assert_eq!(
+        of_rule(&r, Rule::ConfigInvalid).len(),
+        2,
         "{:?}",
         r.findings
     );
-    assert_eq!(r.stats.templates, 2);
+    assert_quiet(&r, Rule::TemplateMissing);
+    insta::assert_snapshot!(common::text_output(&r));
 }
 
 #[test]
@@ -640,22 +604,13 @@ fn different_text_with_identical_prompts_is_not_a_disagreement() {
         std::fs::read_to_string(fixtures().join("modern/chat_template.jinja")).expect("read");
     let raw = jinja.replace("\\n", "\n");
     assert_ne!(raw, jinja);
-    std::fs::write(dir.path().join("chat_template.jinja"), &jinja).expect("write");
-    std::fs::write(
-        dir.path().join("tokenizer_config.json"),
+    write(&dir.path().join("chat_template.jinja"), &jinja);
+    write(
+        &dir.path().join("tokenizer_config.json"),
         serde_json::json!({ "chat_template": raw }).to_string(),
-    )
-    .expect("write");
-    let r = check(
-        &[dir.path().to_path_buf()],
-        dir.path(),
-        DiscoverOptions::default(),
     );
-    assert!(
-        of_rule(&r, Rule::TemplateSourcesDisagree).is_empty(),
-        "{:?}",
-        r.findings
-    );
+    let r = check_dir(dir.path());
+    assert_quiet(&r, Rule::TemplateSourcesDisagree);
 }
 
 #[test]
@@ -731,8 +686,8 @@ fn a_loose_template_is_named_by_the_end_of_its_stem() {
     for file in ["Hermes-3-tool_use.jinja", "plain.jinja", "gadget_use.jinja"] {
         std::fs::write(dir.path().join(file), tool_loop).expect("write");
     }
-    std::fs::write(dir.path().join("c4ai__RAG.jinja"), "{{ documents[0] }}").expect("write");
-    std::fs::write(dir.path().join("drag.jinja"), "hi").expect("write");
+    write(&dir.path().join("c4ai__RAG.jinja"), "{{ documents[0] }}");
+    write(&dir.path().join("drag.jinja"), "hi");
     let name_of = |file: &str| {
         let m = load(&ModelDir {
             dir: dir.path().join(file),
@@ -776,11 +731,10 @@ fn a_companion_file_named_explicitly_checks_its_model_folder() {
     let other = dir.path().join("other");
     std::fs::create_dir_all(&model).expect("mkdir");
     std::fs::create_dir_all(&other).expect("mkdir");
-    std::fs::write(
-        model.join("tokenizer_config.json"),
+    write(
+        &model.join("tokenizer_config.json"),
         r#"{"chat_template": "{% for m in messages %}{{ m.content }}{% endfor %}"}"#,
-    )
-    .expect("write");
+    );
     for name in ["generation_config.json", "tokenizer.json", "config.json"] {
         std::fs::write(model.join(name), "{}").expect("write");
         std::fs::write(other.join(name), "{}").expect("write");
@@ -795,9 +749,5 @@ fn a_companion_file_named_explicitly_checks_its_model_folder() {
     let r = check(&paths, dir.path(), DiscoverOptions::default());
     let rels: Vec<&str> = r.models.iter().map(|m| m.rel_dir.as_str()).collect();
     assert_eq!(rels, ["m"], "{:?}", r.findings);
-    assert!(
-        of_rule(&r, Rule::TemplateMissing).is_empty(),
-        "{:?}",
-        r.findings
-    );
+    assert_quiet(&r, Rule::TemplateMissing);
 }
