@@ -14,7 +14,7 @@ use chat_template_lint::check::{run_check, CheckOptions};
 use chat_template_lint::finding::{Finding, Severity};
 use chat_template_lint::render::default_now;
 use chat_template_lint::resolve::{Report, Settings};
-use chat_template_lint::rules::{Rule, RuleOptions};
+use chat_template_lint::rules::Rule;
 
 const RULES: [Rule; 6] = [
     Rule::PrefixMismatch,
@@ -30,16 +30,20 @@ fn fixtures() -> PathBuf {
 }
 
 fn check(dir: &Path, require: &[&str]) -> Report {
-    let opts = CheckOptions {
-        paths: vec![dir.to_path_buf()],
-        root: dir.to_path_buf(),
-        now: default_now(),
-        rule_options: RuleOptions {
-            require: require.iter().map(|s| s.to_string()).collect(),
-        },
-        ..CheckOptions::default()
-    };
-    run_check(&opts, &Settings::default()).expect("check runs")
+    common::check_with_require(vec![dir.to_path_buf()], dir, require)
+}
+
+/// A fresh git repository in a temp folder, or `None` (said) without git.
+fn git_repo(name: &str) -> Option<PathBuf> {
+    let repo = std::env::temp_dir().join(format!("ctl-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    if git(&repo, &["init", "-q"]) {
+        Some(repo)
+    } else {
+        println!("SKIPPED: git is not available");
+        None
+    }
 }
 
 fn ours(report: &Report) -> Vec<&Finding> {
@@ -244,13 +248,9 @@ fn baseline_ref_compares_with_the_file_at_a_git_ref() {
     use chat_template_lint::baseline::Baseline;
     use chat_template_lint::gitref::GitRef;
 
-    let repo = std::env::temp_dir().join(format!("ctl-gitref-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&repo);
-    std::fs::create_dir_all(&repo).expect("mkdir");
-    if !git(&repo, &["init", "-q"]) {
-        println!("SKIPPED: git is not available");
+    let Some(repo) = git_repo("gitref") else {
         return;
-    }
+    };
     let config = |template: &str| {
         serde_json::json!({"eos_token": "<|im_end|>", "chat_template": template}).to_string()
     };
@@ -473,13 +473,9 @@ fn capabilities_of_real_templates() {
 /// that names `fetch-depth`.
 #[test]
 fn pr_base_baseline_uses_github_base_ref() {
-    let repo = std::env::temp_dir().join(format!("ctl-prbase-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&repo);
-    std::fs::create_dir_all(&repo).expect("mkdir");
-    if !git(&repo, &["init", "-q"]) {
-        println!("SKIPPED: git is not available");
+    let Some(repo) = git_repo("prbase") else {
         return;
-    }
+    };
     write(
         &repo.join("chat-template-lint.toml"),
         "baseline = \"pr-base\"\n",

@@ -2,6 +2,7 @@
 //! which render failures count, and hostile templates (endless loops,
 //! gigabyte output) bounded into findings instead of hangs.
 
+mod common;
 mod rules_support;
 
 use std::time::{Duration, Instant};
@@ -202,22 +203,11 @@ fn gigabyte_output_is_a_render_finding_not_a_hang() {
 /// come is a capability, not a render failure.
 #[test]
 fn templates_are_held_to_the_content_shape_of_their_runtime() {
-    use chat_template_lint::check::{run_check, CheckOptions};
-    use chat_template_lint::resolve::{Report, Settings};
-    use chat_template_lint::rules::RuleOptions;
+    use chat_template_lint::resolve::Report;
     let root =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules/content-shape");
     let run = |case: &str, require: &[&str]| -> Report {
-        let opts = CheckOptions {
-            paths: vec![root.join(case)],
-            root: root.clone(),
-            now: default_now(),
-            rule_options: RuleOptions {
-                require: require.iter().map(|s| s.to_string()).collect(),
-            },
-            ..CheckOptions::default()
-        };
-        run_check(&opts, &Settings::default()).expect("check runs")
+        common::check_with_require(vec![root.join(case)], &root, require)
     };
     let caps = |r: &Report| r.models[0].templates[0].capabilities.clone();
     for case in ["pixtral-processor", "pixtral-template-in-tokenizer-config"] {

@@ -4,7 +4,10 @@
 //! The generation-prompt rules compare these pieces instead of guessing a
 //! family's tokens: a template is judged only against what it itself renders
 //! for `[user]` (with `add_generation_prompt` false and true) and for the
-//! training pair `[user, assistant]`. Pure string work, no rendering here.
+//! training pair `[user, assistant]`. Pure string work on renders already
+//! made, no rendering here.
+
+use crate::probes::{ProbeId, Renders, ASSISTANT_TEXT, USER_TEXT};
 
 /// The three renders the anatomy is read from, with the message texts used.
 #[derive(Clone, Copy, Debug)]
@@ -24,6 +27,22 @@ pub struct ExchangeRenders<'a> {
     /// What a render of `[system, user, …]` writes between the system text
     /// and the user text, when the template accepts a system message.
     pub after_system: Option<&'a str>,
+}
+
+impl<'a> ExchangeRenders<'a> {
+    /// The exchange of the basic probes (`user` both ways, `user-assistant`
+    /// for training), when all three rendered.
+    pub fn of_probes(r: &'a Renders, after_system: Option<&'a str>) -> Option<Self> {
+        Some(ExchangeRenders {
+            user: r.ok(ProbeId::User, false)?,
+            user_gen: r.ok(ProbeId::User, true)?,
+            pair: r.ok(ProbeId::UserAssistant, false)?,
+            user_text: USER_TEXT,
+            pair_user_text: USER_TEXT,
+            assistant_text: ASSISTANT_TEXT,
+            after_system,
+        })
+    }
 }
 
 /// The pieces of an exchange, as rendered.

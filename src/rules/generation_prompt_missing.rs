@@ -14,7 +14,7 @@
 use super::anatomy::{text_between, Anatomy, ExchangeRenders};
 use super::{template_span, RuleDocs, TemplateContext};
 use crate::finding::{escape_snippet, Finding};
-use crate::probes::{ProbeId, Renders, ASSISTANT_TEXT, SYSTEM_TEXT, USER_TEXT};
+use crate::probes::{ProbeId, Renders, SYSTEM_TEXT, USER_TEXT};
 use crate::rules::Rule;
 
 /// What `--fix` does (`explain`'s Fix section).
@@ -91,25 +91,10 @@ pub fn missing_header(renders: &ExchangeRenders<'_>) -> Option<String> {
 /// `[user]` renders both ways and the `[user, assistant]` training render):
 /// what this rule reports, and what `--fix` adds.
 pub fn missing_header_in(r: &Renders) -> Option<String> {
-    let (Some(user), Some(user_gen), Some(pair)) = (
-        r.ok(ProbeId::User, false),
-        r.ok(ProbeId::User, true),
-        r.ok(ProbeId::UserAssistant, false),
-    ) else {
-        return None;
-    };
     let after_system = r
         .ok(ProbeId::SystemUserAssistant, false)
         .and_then(|s| text_between(s, SYSTEM_TEXT, USER_TEXT));
-    missing_header(&ExchangeRenders {
-        user,
-        user_gen,
-        pair,
-        user_text: USER_TEXT,
-        pair_user_text: USER_TEXT,
-        assistant_text: ASSISTANT_TEXT,
-        after_system,
-    })
+    missing_header(&ExchangeRenders::of_probes(r, after_system)?)
 }
 
 pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {

@@ -15,7 +15,7 @@
 use super::anatomy::{common_prefix_len, text_between, Anatomy, ExchangeRenders};
 use super::{template_span, RuleDocs, TemplateContext};
 use crate::finding::{escape_snippet, Finding};
-use crate::probes::{ProbeId, ASSISTANT_TEXT, USER_TEXT, USER_TEXT_2};
+use crate::probes::{ProbeId, ASSISTANT_TEXT, USER_TEXT_2};
 use crate::rules::Rule;
 
 pub(super) const DOCS: RuleDocs = RuleDocs {
@@ -66,23 +66,13 @@ pub fn dangling_header(anatomy: &Anatomy, continued: &str) -> Option<String> {
 
 pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     let r = ctx.renders;
-    let (Some(user), Some(user_gen), Some(pair), Some(multi)) = (
-        r.ok(ProbeId::User, false),
-        r.ok(ProbeId::User, true),
-        r.ok(ProbeId::UserAssistant, false),
+    let (Some(exchange), Some(multi)) = (
+        ExchangeRenders::of_probes(r, None),
         r.ok(ProbeId::MultiTurn, false),
     ) else {
         return Vec::new();
     };
-    let Some(anatomy) = Anatomy::read(&ExchangeRenders {
-        user,
-        user_gen,
-        pair,
-        user_text: USER_TEXT,
-        pair_user_text: USER_TEXT,
-        assistant_text: ASSISTANT_TEXT,
-        after_system: None,
-    }) else {
+    let Some(anatomy) = Anatomy::read(&exchange) else {
         return Vec::new();
     };
     let Some(continued) = text_between(multi, ASSISTANT_TEXT, USER_TEXT_2) else {

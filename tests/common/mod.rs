@@ -40,6 +40,23 @@ pub fn shared_in(shared: &Path, sub: &str, ci: bool) -> Option<PathBuf> {
     None
 }
 
+/// The whole check with default settings and no config: `paths` reported
+/// relative to `root`, with the config's `require` capabilities.
+pub fn check_with_require(paths: Vec<PathBuf>, root: &Path, require: &[&str]) -> Report {
+    use chat_template_lint::check::{run_check, CheckOptions};
+    use chat_template_lint::rules::RuleOptions;
+    let opts = CheckOptions {
+        paths,
+        root: root.to_path_buf(),
+        now: chat_template_lint::render::default_now(),
+        rule_options: RuleOptions {
+            require: require.iter().map(|s| s.to_string()).collect(),
+        },
+        ..CheckOptions::default()
+    };
+    run_check(&opts, &chat_template_lint::resolve::Settings::default()).expect("check runs")
+}
+
 /// The whole text output of a report, as `check` prints it on stdout
 /// without colour, then the warnings it prints on stderr (`warning: …`).
 pub fn text_output(report: &Report) -> String {
