@@ -62,7 +62,7 @@ pub struct Config {
     /// As written (a path relative to the config's folder, or a keyword such as `pr-base`).
     pub baseline: Option<String>,
     pub fail_on: Option<FailOn>,
-    pub require: Option<Vec<String>>,
+    pub require: Option<Vec<crate::capabilities::Capability>>,
     /// `fix = true`: `check` fixes as with `--fix`.
     pub fix: Option<bool>,
     /// `unsafe-fixes = true`: as `--unsafe-fixes`.
@@ -261,11 +261,11 @@ fn capability_ids(
     path: &Path,
     text: &str,
     ids: &[Spanned<String>],
-) -> Result<Vec<String>, ConfigError> {
+) -> Result<Vec<crate::capabilities::Capability>, ConfigError> {
     use crate::capabilities::Capability;
     ids.iter()
         .map(|id| match Capability::from_id(id.get_ref()) {
-            Some(c) => Ok(c.id().to_string()),
+            Some(c) => Ok(c),
             None => {
                 let known: Vec<&str> = Capability::ALL.iter().map(|c| c.id()).collect();
                 Err(at(

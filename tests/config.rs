@@ -10,6 +10,7 @@ use std::process::Output;
 
 mod common;
 
+use chat_template_lint::capabilities::Capability;
 use chat_template_lint::config;
 use chat_template_lint::finding::Severity;
 use chat_template_lint::rules::Rule;
@@ -183,7 +184,7 @@ double-bos = "error"
         c.fail_on,
         Some(chat_template_lint::resolve::FailOn::Warning)
     );
-    assert_eq!(c.require, Some(vec!["tools".into(), "system".into()]));
+    assert_eq!(c.require, Some(vec![Capability::Tools, Capability::System]));
     assert_eq!(c.severity.get(&Rule::DoubleBos), Some(&Severity::Error));
     assert_eq!(c.per_path_ignores.len(), 1);
     let ignores = c.path_ignores(c.dir());

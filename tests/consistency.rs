@@ -356,7 +356,7 @@ fn require_accepts_capability_ids_only() {
     let cfg = chat_template_lint::config::load(&path).expect("valid require");
     assert_eq!(
         cfg.require,
-        Some(vec!["tools".to_string(), "system".to_string()])
+        Some(vec![Capability::Tools, Capability::System])
     );
     std::fs::write(&path, "require = [\"tools\",\n  \"telepathy\"]\n").expect("write");
     let err = chat_template_lint::config::load(&path).expect_err("unknown capability");

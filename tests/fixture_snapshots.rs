@@ -19,6 +19,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use chat_template_lint::baseline::Baseline;
+use chat_template_lint::capabilities::Capability;
 use chat_template_lint::check::{run_check, CheckOptions};
 use chat_template_lint::discover::DiscoverOptions;
 use chat_template_lint::render::default_now;
@@ -73,7 +74,11 @@ fn check(path: &Path) -> Report {
             .map(|b| Baseline::open(crate_relative(&path.join(b))).expect("the baseline opens")),
         now: default_now(),
         rule_options: RuleOptions {
-            require: fixture.require,
+            require: fixture
+                .require
+                .iter()
+                .map(|id| Capability::from_id(id).expect("a capability id in fixture.toml"))
+                .collect(),
         },
         ..CheckOptions::default()
     };

@@ -5,7 +5,7 @@
 //! finding names the probe that showed the feature missing.
 
 use super::{RuleDocs, TemplateContext};
-use crate::capabilities::{detect, Capability};
+use crate::capabilities::detect;
 use crate::finding::Finding;
 use crate::rules::Rule;
 
@@ -49,7 +49,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     ctx.options
         .require
         .iter()
-        .filter_map(|id| Capability::from_id(id))
+        .copied()
         .filter(|cap| !has.contains(cap))
         .map(|cap| {
             Finding::new(

@@ -12,6 +12,7 @@
 //! Adding a rule: a line in `crate::rule`'s list, a `mod` line here, a row in
 //! `registry::TABLE` (its docs, needs and check function), and its file.
 
+use crate::capabilities::Capability;
 use crate::finding::{Finding, Span};
 use crate::load::{LoadedModel, Runtime, Template};
 use crate::probes::Renders;
@@ -83,7 +84,7 @@ pub struct BaselineTemplate {
 #[derive(Debug, Clone, Default)]
 pub struct RuleOptions {
     /// Capabilities every template must have (`require = [...]` in the config).
-    pub require: Vec<String>,
+    pub require: Vec<Capability>,
 }
 
 /// The file span of byte range `range` of a template's text (templates in

@@ -50,7 +50,13 @@ pub fn check_with_require(paths: Vec<PathBuf>, root: &Path, require: &[&str]) ->
         root: root.to_path_buf(),
         now: chat_template_lint::render::default_now(),
         rule_options: RuleOptions {
-            require: require.iter().map(|s| s.to_string()).collect(),
+            require: require
+                .iter()
+                .map(|id| {
+                    chat_template_lint::capabilities::Capability::from_id(id)
+                        .expect("a capability id")
+                })
+                .collect(),
         },
         ..CheckOptions::default()
     };
