@@ -181,7 +181,7 @@ fn shows_turns(renders: &Renders, probe: ProbeId) -> bool {
 /// Whether the template has a `{% generation %}` block tag (any whitespace
 /// control), outside comments.
 pub fn has_generation_block(text: &str) -> bool {
-    crate::rules::generation_tag(text).is_some()
+    crate::jinja_text::generation_tag(text).is_some()
 }
 
 #[cfg(test)]

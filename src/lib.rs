@@ -19,6 +19,7 @@ pub mod gguf;
 mod gitcat;
 pub mod gitref;
 pub mod hub;
+pub mod jinja_text;
 pub mod load;
 pub mod probes;
 pub mod render;

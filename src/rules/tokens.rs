@@ -5,26 +5,11 @@
 use std::ops::Range;
 
 use crate::finding::Span;
+pub use crate::jinja_text::{blank_comments, generation_tag};
 use crate::load::Template;
 
 /// The longest text taken for one control token.
 const MAX_TOKEN_LEN: usize = 64;
-
-/// The template text with every `{# … #}` comment blanked out byte for byte
-/// (so offsets stay valid): text inside comments is never emitted.
-pub fn blank_comments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find("{#") {
-        out.push_str(&rest[..open]);
-        let body = &rest[open..];
-        let len = body.find("#}").map_or(body.len(), |close| close + 2);
-        out.extend(std::iter::repeat_n(' ', len));
-        rest = &body[len..];
-    }
-    out.push_str(rest);
-    out
-}
 
 /// The shape classes of control tokens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -128,25 +113,6 @@ pub fn find_in_template(text: &str, needle: &str) -> Option<Range<usize>> {
     blank_comments(text)
         .find(needle)
         .map(|at| at..at + needle.len())
-}
-
-/// The first `{% generation %}` tag (any whitespace control) outside comments.
-pub fn generation_tag(text: &str) -> Option<Range<usize>> {
-    let blanked = blank_comments(text);
-    let mut from = 0;
-    while let Some(at) = blanked[from..].find("{%").map(|i| i + from) {
-        let after = &blanked[at + 2..];
-        let inner = after.trim_start_matches(['-', '+']).trim_start();
-        if let Some(tail) = inner.strip_prefix("generation") {
-            let rest = tail.trim_start().trim_start_matches(['-', '+']);
-            if rest.starts_with("%}") {
-                let end = blanked.len() - rest.len() + 2;
-                return Some(at..end);
-            }
-        }
-        from = at + 2;
-    }
-    None
 }
 
 /// A template byte range as a span in the template's file.
