@@ -211,32 +211,42 @@ fn no_false_errors_on_real_templates() {
     let options = RuleOptions::default();
     let mut unexplained = Vec::new();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for (name, cases) in &all {
-        let path = dir.join("templates").join(format!("{name}.jinja"));
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        let template = Template {
-            name: "default".into(),
-            text: text.clone(),
-            origin: Origin::JinjaFile,
-            path: format!("{name}.jinja"),
-            offsets: OffsetMap::identity(),
-        };
-        let compiled = compile(&text);
-        let renders = match &compiled {
-            Ok(c) => render_probes(c, &vars, default_now()),
-            Err(_) => Default::default(),
-        };
-        let ctx = TemplateContext {
-            model: &model,
-            template: &template,
-            compiled: compiled.as_ref(),
-            renders: &renders,
-            baseline: None,
-            options: &options,
-        };
-        for f in check_template(&ctx) {
+    // The renders are the cost: made for every template in parallel, then
+    // judged in order.
+    use rayon::prelude::*;
+    let entries: Vec<_> = all.iter().collect();
+    let findings: Vec<_> = entries
+        .par_iter()
+        .map(|(name, _)| {
+            let path = dir.join("templates").join(format!("{name}.jinja"));
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                return Vec::new();
+            };
+            let template = Template {
+                name: "default".into(),
+                text: text.clone(),
+                origin: Origin::JinjaFile,
+                path: format!("{name}.jinja"),
+                offsets: OffsetMap::identity(),
+            };
+            let compiled = compile(&text);
+            let renders = match &compiled {
+                Ok(c) => render_probes(c, &vars, default_now()),
+                Err(_) => Default::default(),
+            };
+            let ctx = TemplateContext {
+                model: &model,
+                template: &template,
+                compiled: compiled.as_ref(),
+                renders: &renders,
+                baseline: None,
+                options: &options,
+            };
+            check_template(&ctx)
+        })
+        .collect();
+    for ((name, cases), found) in entries.into_iter().zip(findings) {
+        for f in found {
             if f.severity != Severity::Error {
                 continue;
             }
