@@ -100,7 +100,12 @@ fn bench(c: &mut Criterion) {
     let size = write_large_tokenizer(dir.path()).expect("write tokenizer.json");
     println!("synthetic tokenizer.json: {:.1} MB", size as f64 / 1e6);
     c.bench_function("read a 20 MB tokenizer.json", |b| {
-        b.iter(|| read_tokenizer_info(dir.path(), None).added_tokens.len())
+        b.iter(|| {
+            let mut model = chat_template_lint::load::LoadedModel::default();
+            read_tokenizer_info(&mut model, Some(dir.path()), None)
+                .added_tokens
+                .len()
+        })
     });
 }
 

@@ -1,7 +1,7 @@
 //! What each subcommand does: turn parsed flags into options, run the
 //! library, write the result, and pick the exit code.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -324,17 +324,10 @@ pub fn parse_vars(env: &EnvArgs) -> Result<Map<String, Value>> {
 }
 
 fn read_json_arg(path: &Path) -> Result<Value> {
-    let text = if path.as_os_str() == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("cannot read stdin")?;
-        s
-    } else {
-        std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read `{}`", path.display()))?
-    };
-    serde_json::from_str(&text).with_context(|| format!("`{}` is not valid JSON", path.display()))
+    let bytes = crate::load::file::read_input(path, crate::load::MAX_FILE_BYTES)
+        .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))?;
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("`{}` is not valid JSON", path.display()))
 }
 
 fn render(args: RenderArgs) -> Result<ExitCode> {
@@ -378,7 +371,10 @@ fn render(args: RenderArgs) -> Result<ExitCode> {
     };
     let text = match &file {
         Some(f) if f.extension().is_some_and(|e| e == "jinja") && args.template_name.is_none() => {
-            std::fs::read_to_string(f).with_context(|| format!("cannot read `{}`", f.display()))?
+            let bytes = crate::load::file::read_capped(f, crate::load::MAX_FILE_BYTES)
+                .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", f.display()))?;
+            String::from_utf8(bytes)
+                .with_context(|| format!("`{}` is not valid UTF-8", f.display()))?
         }
         _ => {
             // A JSON file given by name: its own templates (a loose load), not

@@ -214,12 +214,23 @@ fn load_pyproject(path: &Path) -> Result<Option<Config>, ConfigError> {
     }
 }
 
+/// The largest config file read (a real one is a few KB).
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 fn read(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read_to_string(path).map_err(|e| ConfigError {
+    let fail = |message: String| ConfigError {
         path: path.to_path_buf(),
         line: 1,
         column: 1,
-        message: format!("cannot read the config file: {e}"),
+        message,
+    };
+    let bytes = crate::load::file::read_capped(path, MAX_CONFIG_BYTES)
+        .map_err(|e| fail(format!("cannot read the config file: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        fail(format!(
+            "cannot read the config file: not UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
     })
 }
 

@@ -384,13 +384,10 @@ fn looks_like_model_file(file: &Path, name: &str) -> bool {
     }
 }
 
-/// The file's bytes, when it is a regular file under the size cap.
+/// The file's bytes, when it is a regular file under the size cap (the
+/// one reader, `load::file`: a FIFO or device is never opened).
 fn read_capped(file: &Path) -> Option<Vec<u8>> {
-    let meta = std::fs::metadata(file).ok()?;
-    if !meta.is_file() || meta.len() > MAX_FILE_BYTES {
-        return None;
-    }
-    std::fs::read(file).ok()
+    crate::load::file::read_capped(file, MAX_FILE_BYTES).ok()
 }
 
 /// The top-level keys of a JSON file; `None` when it cannot be read or is

@@ -76,9 +76,9 @@ pub fn looks_like_hub_id(arg: &str) -> bool {
 pub fn snapshot(id: &str, cache: &Path) -> Result<PathBuf> {
     let repo = cache.join(format!("models--{}", id.replace('/', "--")));
     let snapshots = repo.join("snapshots");
-    let main = std::fs::read_to_string(repo.join("refs").join("main"))
+    let main = crate::load::file::read_capped(&repo.join("refs").join("main"), 1024)
         .ok()
-        .map(|s| s.trim().to_string())
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .filter(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_hexdigit()))
         .map(|c| snapshots.join(c))
         .filter(|p| p.is_dir());

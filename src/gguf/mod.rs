@@ -19,7 +19,6 @@
 //! `llama_model_loader` refuses a known key of the wrong type ("key %s has
 //! wrong type %s but expected type %s"). The same files are invalid here.
 
-use std::fs::File;
 use std::path::Path;
 
 mod keys;
@@ -80,6 +79,20 @@ impl Invalid {
     }
 }
 
+impl ReadError {
+    /// Why the one reader (`load::file`) refused to open the file.
+    pub fn from_fail(fail: crate::load::file::ReadFail) -> ReadError {
+        use crate::load::file::ReadFail;
+        match fail {
+            ReadFail::Io(e) => ReadError::Io(e),
+            ReadFail::Missing => ReadError::Io(std::io::ErrorKind::NotFound.into()),
+            other @ (ReadFail::NotRegular | ReadFail::TooLarge { .. }) => {
+                ReadError::Io(std::io::Error::other(other.to_string()))
+            }
+        }
+    }
+}
+
 impl From<Invalid> for ReadError {
     fn from(e: Invalid) -> ReadError {
         ReadError::Invalid(e)
@@ -88,7 +101,7 @@ impl From<Invalid> for ReadError {
 
 /// Read the metadata of the GGUF file at `path`.
 pub fn read(path: &Path) -> Result<Metadata, ReadError> {
-    let file = File::open(path).map_err(ReadError::Io)?;
+    let file = crate::load::file::open_regular(path).map_err(ReadError::from_fail)?;
     let len = file.metadata().map_err(ReadError::Io)?.len();
     read_from(file, len)
 }

@@ -22,7 +22,6 @@
 //!   and `</s>` when `<|tool_response>` is (gemma4).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::Path;
 
@@ -119,7 +118,7 @@ impl Vocab {
 
 /// Read the vocabulary facts of the file at `path` (its `meta` read before).
 pub fn read(path: &Path, meta: &Metadata) -> Result<Vocab, ReadError> {
-    let file = File::open(path).map_err(ReadError::Io)?;
+    let file = crate::load::file::open_regular(path).map_err(ReadError::from_fail)?;
     read_from(file, meta).map_err(ReadError::Invalid)
 }
 

@@ -124,7 +124,7 @@ pub fn load_with(md: &ModelDir, opts: &LoadOptions) -> LoadedModel {
         }
     }
     read_special_tokens(&mut model, &dir, config.as_ref().map(|c| &c.1));
-    model.tokenizer = tokenizer_info(opts, &dir, config.as_ref().map(|c| &c.1));
+    model.tokenizer = tokenizer_info(&mut model, opts, Some(&dir), config.as_ref().map(|c| &c.1));
 
     let groups = [jinja, processor, config_templates];
     resolve_precedence(&mut model, groups);
@@ -151,7 +151,7 @@ fn load_loose(model: &mut LoadedModel, file: &Path, opts: &LoadOptions) {
             loose_template_name(file),
             Origin::JinjaFile,
         ));
-        model.tokenizer = tokenizer_info(opts, file, None);
+        model.tokenizer = tokenizer_info(model, opts, None, None);
     } else {
         let parsed = read_json(model, file, &display);
         if let Some((text, json)) = &parsed {
@@ -162,16 +162,21 @@ fn load_loose(model: &mut LoadedModel, file: &Path, opts: &LoadOptions) {
             }
             special_tokens_from(model, json);
         }
-        model.tokenizer = tokenizer_info(opts, file, parsed.as_ref().map(|p| &p.1));
+        model.tokenizer = tokenizer_info(model, opts, None, parsed.as_ref().map(|p| &p.1));
     }
     resolve_precedence(model, [found, Vec::new(), Vec::new()]);
 }
 
 /// The tokenizer facts, when `opts` asks for them (reading tokenizer.json
 /// is most of the cost of loading a folder).
-fn tokenizer_info(opts: &LoadOptions, at: &Path, config: Option<&Value>) -> TokenizerInfo {
+fn tokenizer_info(
+    model: &mut LoadedModel,
+    opts: &LoadOptions,
+    dir: Option<&Path>,
+    config: Option<&Value>,
+) -> TokenizerInfo {
     if opts.tokenizer {
-        super::tokenizer::read_tokenizer_info(at, config)
+        super::tokenizer::read_tokenizer_info(model, dir, config)
     } else {
         TokenizerInfo::default()
     }
@@ -281,7 +286,7 @@ fn read_special_tokens(model: &mut LoadedModel, dir: &Path, config: Option<&Valu
     }
     let legacy = config.is_none_or(|c| c.get("added_tokens_decoder").is_none());
     let map_path = dir.join("special_tokens_map.json");
-    if legacy && map_path.is_file() {
+    if legacy {
         let display = display_path(model, "special_tokens_map.json");
         if let Some((_, map)) = read_json(model, &map_path, &display) {
             special_tokens_from(model, &map);

@@ -84,6 +84,9 @@ pub struct TokenizerInfo {
     /// The folder holds `adapter_config.json`: a PEFT adapter, served on top
     /// of a base model whose generation config decides when generation stops.
     pub adapter: bool,
+    /// The generation config that decides the stop ids exists but is
+    /// broken (its `config-invalid` finding says `eos-mismatch` did not run).
+    pub stops_unknown: bool,
     /// Whether the folder holds enough vocabulary information to say a token is unknown.
     pub has_vocab_info: bool,
     /// Other tokens known to be single tokens in the vocabulary (e.g. from
@@ -179,6 +182,7 @@ impl Default for LoadOptions {
     }
 }
 
+pub mod file;
 mod folder;
 mod gguf;
 pub mod json;

@@ -2,11 +2,11 @@
 //! too large, not UTF-8, empty, a Git LFS pointer, not JSON) becomes a
 //! `config-invalid` finding with a span, never a panic or an abort.
 
-use std::io::Read;
 use std::path::Path;
 
 use serde_json::Value;
 
+use super::file::{read_capped, ReadFail};
 use super::json::offset_of;
 use super::{LoadedModel, SourceFile};
 use crate::discover::join_rel;
@@ -25,54 +25,63 @@ pub struct Text {
     pub path: String,
 }
 
+/// The finding for a file that could not be read (none when it is missing).
+pub fn unreadable(display: &str, fail: &ReadFail) -> Option<Finding> {
+    let bad = |msg: String| Finding::new(Rule::ConfigInvalid, display, msg);
+    Some(match fail {
+        ReadFail::Missing => return None,
+        ReadFail::NotRegular => bad(format!(
+            "`{display}` is not a regular file (a folder, FIFO, socket or device); not read"
+        ))
+        .with_help("transformers opens this name as a file; rename or remove what is there"),
+        ReadFail::TooLarge { .. } => bad(format!(
+            "`{display}` is {fail} for config and template files; not read"
+        ))
+        .with_help(
+            "a chat template or tokenizer config this large is almost certainly the wrong file",
+        ),
+        ReadFail::Io(e) => bad(format!("cannot read `{display}`: {e}")),
+    })
+}
+
 /// Read `path` (shown as `display`) as UTF-8 text. `None` (with a finding
 /// when the file exists but is unusable) when there is nothing to use.
 pub fn read_text(model: &mut LoadedModel, path: &Path, display: &str) -> Option<Text> {
-    let bad = |msg: String| Finding::new(Rule::ConfigInvalid, display, msg);
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(e) => {
+    let text = read_checked(model, path, display, MAX_FILE_BYTES, "")?;
+    model.sources.push(SourceFile {
+        path: display.to_string(),
+        text: text.clone(),
+    });
+    Some(Text {
+        text,
+        path: display.to_string(),
+    })
+}
+
+/// The text of a file that exists, is readable within `cap`, is UTF-8, not a
+/// Git LFS pointer and not empty; otherwise a finding (its message ending
+/// with `consequence`, what could not be checked without the file).
+fn read_checked(
+    model: &mut LoadedModel,
+    path: &Path,
+    display: &str,
+    cap: u64,
+    consequence: &str,
+) -> Option<String> {
+    let bad =
+        |msg: String| Finding::new(Rule::ConfigInvalid, display, format!("{msg}{consequence}"));
+    let bytes = match read_capped(path, cap) {
+        Ok(bytes) => bytes,
+        Err(fail) => {
             model
                 .findings
-                .push(bad(format!("cannot read `{display}`: {e}")));
+                .extend(unreadable(display, &fail).map(|f| Finding {
+                    message: format!("{}{consequence}", f.message),
+                    ..f
+                }));
             return None;
         }
     };
-    if !meta.is_file() {
-        model.findings.push(
-            bad(format!("`{display}` is not a regular file")).with_help(
-                "transformers opens this name as a file; rename or remove what is there",
-            ),
-        );
-        return None;
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        model.findings.push(
-            bad(format!(
-                "`{display}` is {} MB, over the {} MB limit for config and template files; not read",
-                meta.len() / (1024 * 1024),
-                MAX_FILE_BYTES / (1024 * 1024)
-            ))
-            .with_help("a chat template or tokenizer config this large is almost certainly the wrong file"),
-        );
-        return None;
-    }
-    let mut bytes = Vec::new();
-    let read =
-        std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes));
-    if let Err(e) = read {
-        model
-            .findings
-            .push(bad(format!("cannot read `{display}`: {e}")));
-        return None;
-    }
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        model.findings.push(bad(format!(
-            "`{display}` grew past the size limit while being read"
-        )));
-        return None;
-    }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(e) => {
@@ -115,14 +124,7 @@ pub fn read_text(model: &mut LoadedModel, path: &Path, display: &str) -> Option<
         );
         return None;
     }
-    model.sources.push(SourceFile {
-        path: display.to_string(),
-        text: text.clone(),
-    });
-    Some(Text {
-        text,
-        path: display.to_string(),
-    })
+    Some(text)
 }
 
 /// Read and parse a JSON file. Invalid JSON is a finding pointing at the
@@ -132,24 +134,68 @@ pub fn read_json(model: &mut LoadedModel, path: &Path, display: &str) -> Option<
     match serde_json::from_str::<Value>(&text.text) {
         Ok(v) => Some((text, v)),
         Err(e) => {
-            let at = offset_of(&text.text, e.line(), e.column());
-            let mut finding = Finding::new(
-                Rule::ConfigInvalid,
-                display,
-                format!("`{display}` is not valid JSON: {}", serde_error_text(&e)),
-            )
-            .with_span(Span::new(at, at + 1));
-            if text.text.starts_with('\u{feff}') {
-                finding = finding.with_help(
-                    "the file starts with a UTF-8 byte-order mark, which Python's `json` rejects; save it without one",
-                );
-            } else {
-                finding = finding.with_help("fix the JSON syntax at this position");
-            }
-            model.findings.push(finding);
+            json_error(model, display, &text.text, &e, "");
             None
         }
     }
+}
+
+/// A file the rules read for facts (tokenizer.json, generation_config.json,
+/// …), parsed by `parse`. A missing file is `None` without a word; an
+/// unreadable or unparsable one is `None` with a `config-invalid` finding
+/// whose message ends with `consequence` (what went unchecked, so a rule
+/// that lost its input says so). Its text is kept only for a finding.
+pub fn read_facts<T>(
+    model: &mut LoadedModel,
+    path: &Path,
+    name: &str,
+    cap: u64,
+    consequence: &str,
+    parse: impl FnOnce(&str) -> Result<T, serde_json::Error>,
+) -> Option<T> {
+    let display = display_path(model, name);
+    let text = read_checked(model, path, &display, cap, consequence)?;
+    match parse(&text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            json_error(model, &display, &text, &e, consequence);
+            model.sources.push(SourceFile {
+                path: display,
+                text,
+            });
+            None
+        }
+    }
+}
+
+/// The finding for JSON serde_json rejected, at the error's position.
+fn json_error(
+    model: &mut LoadedModel,
+    display: &str,
+    text: &str,
+    e: &serde_json::Error,
+    consequence: &str,
+) {
+    let at = offset_of(text, e.line(), e.column());
+    let help = if text.starts_with('\u{feff}') {
+        "the file starts with a UTF-8 byte-order mark, which Python's `json` rejects; save it without one"
+    } else if e.to_string().starts_with("recursion limit exceeded") {
+        "no Hugging Face file nests this deep; restore the file"
+    } else {
+        "fix the JSON syntax at this position"
+    };
+    model.findings.push(
+        Finding::new(
+            Rule::ConfigInvalid,
+            display,
+            format!(
+                "`{display}` is not valid JSON: {}{consequence}",
+                serde_error_text(e)
+            ),
+        )
+        .with_span(Span::new(at, at + 1))
+        .with_help(help),
+    );
 }
 
 /// serde_json's message without its trailing " at line L column C" (the

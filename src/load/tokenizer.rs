@@ -13,8 +13,10 @@
 //! merges. It is parsed in one streaming pass that keeps only `added_tokens`,
 //! the `post_processor`, and the vocabulary entries shaped like control
 //! tokens (`<…>`, `[…]`, `<|…|>`); everything else is skipped with
-//! `IgnoredAny`, without building a tree. Unreadable files leave the facts
-//! unknown: the rules then stay silent rather than guess.
+//! `IgnoredAny`, without building a tree. A broken file (truncated, a Git
+//! LFS pointer, nested too deep, `1e400`) is a `config-invalid` finding that
+//! names the rules it starves; its facts stay unknown, and the rules then
+//! stay silent rather than guess.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -25,41 +27,74 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{GenerationStops, TokenizerInfo};
+use super::read::{read_facts, MAX_FILE_BYTES};
+use super::{GenerationStops, LoadedModel, TokenizerInfo};
+
+/// tokenizer.json is larger than a config: Gemma 3's is 33 MB. Past this
+/// the file is not read (and that is said).
+pub const MAX_TOKENIZER_JSON_BYTES: u64 = 256 * 1024 * 1024;
+
+/// What a broken tokenizer.json leaves unchecked.
+const TOKENIZER_JSON_LOST: &str =
+    "; `double-bos` and `unknown-special-token` did not use its post-processor and vocabulary";
+
+/// What a broken generation config leaves unchecked.
+const STOPS_LOST: &str = "; `eos-mismatch` did not check this folder's stop tokens";
 
 /// Read what the folder's tokenizer files say. `config` is the parsed
-/// `tokenizer_config.json`, when the folder has one.
-pub fn read_tokenizer_info(dir: &Path, config: Option<&Value>) -> TokenizerInfo {
+/// `tokenizer_config.json`, when the folder has one; `dir` is the folder
+/// (`None` for a loose file, which has no companion files). Broken
+/// companion files are `config-invalid` findings in `model`.
+pub fn read_tokenizer_info(
+    model: &mut LoadedModel,
+    dir: Option<&Path>,
+    config: Option<&Value>,
+) -> TokenizerInfo {
     let mut info = TokenizerInfo::default();
     let bos = config.and_then(|c| c.get("bos_token")).and_then(content);
     if let Some(cfg) = config {
         read_config(cfg, &mut info);
     }
-    if let Ok(bytes) = std::fs::read(dir.join("tokenizer.json")) {
-        if let Ok(tj) = parse_tokenizer_json(&bytes) {
-            for t in tj.added_tokens {
-                info.known_tokens.insert(t.content.clone());
-                if t.special {
-                    info.special_tokens.insert(t.content.clone());
-                }
-                info.added_tokens.entry(t.id).or_insert(t.content);
+    let Some(dir) = dir else {
+        return info;
+    };
+    let tj = read_facts(
+        model,
+        &dir.join("tokenizer.json"),
+        "tokenizer.json",
+        MAX_TOKENIZER_JSON_BYTES,
+        TOKENIZER_JSON_LOST,
+        |text| parse_tokenizer_json(text.as_bytes()),
+    );
+    if let Some(tj) = tj {
+        for t in tj.added_tokens {
+            info.known_tokens.insert(t.content.clone());
+            if t.special {
+                info.special_tokens.insert(t.content.clone());
             }
-            info.known_tokens.extend(tj.control_vocab.keys().cloned());
-            for (text, id) in tj.control_vocab {
-                info.added_tokens.entry(id).or_insert(text);
-            }
-            info.post_processor_adds_bos = tj
-                .post_processor
-                .as_ref()
-                .map(|pp| post_processor_prepends(pp, bos.as_deref()));
-            info.has_vocab_info = true;
+            info.added_tokens.entry(t.id).or_insert(t.content);
         }
+        info.known_tokens.extend(tj.control_vocab.keys().cloned());
+        for (text, id) in tj.control_vocab {
+            info.added_tokens.entry(id).or_insert(text);
+        }
+        info.post_processor_adds_bos = tj
+            .post_processor
+            .as_ref()
+            .map(|pp| post_processor_prepends(pp, bos.as_deref()));
+        info.has_vocab_info = true;
     }
-    info.generation_eos_ids = generation_eos_ids(dir);
+    match generation_eos_ids(model, dir) {
+        Ok(stops) => info.generation_eos_ids = stops,
+        Err(Broken) => info.stops_unknown = true,
+    }
     // Only whether it exists matters: PEFT loads the base model named inside.
     info.adapter = dir.join("adapter_config.json").is_file();
     info
 }
+
+/// A file that exists but could not be used (its finding is in the model).
+struct Broken;
 
 /// The ids `generate` stops on: generation_config.json's `eos_token_id`; when
 /// that file is missing, the model config's (transformers then derives the
@@ -67,20 +102,33 @@ pub fn read_tokenizer_info(dir: &Path, config: Option<&Value>) -> TokenizerInfo 
 /// multimodal configs keep it under `text_config`). `Some(vec![])` when a
 /// config exists but names none; `None` when the folder has neither file
 /// (a tokenizer-only or adapter folder: the generation config lives elsewhere).
-fn generation_eos_ids(dir: &Path) -> Option<GenerationStops> {
-    let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name))
-            .ok()
-            .and_then(|text| serde_json::from_str::<Value>(&text).ok())
+/// `Err` when the file that decides is broken.
+fn generation_eos_ids(
+    model: &mut LoadedModel,
+    dir: &Path,
+) -> Result<Option<GenerationStops>, Broken> {
+    let mut read = |name: &str| -> Result<Option<Value>, Broken> {
+        let path = dir.join(name);
+        let exists = path.symlink_metadata().is_ok();
+        let parsed = read_facts(model, &path, name, MAX_FILE_BYTES, STOPS_LOST, |t| {
+            serde_json::from_str::<Value>(t)
+        });
+        match (parsed, exists) {
+            (Some(v), _) => Ok(Some(v)),
+            (None, false) => Ok(None),
+            (None, true) => Err(Broken),
+        }
     };
-    if let Some(gc) = read("generation_config.json") {
-        return Some(stops(gc.get("eos_token_id"), true));
+    if let Some(gc) = read("generation_config.json")? {
+        return Ok(Some(stops(gc.get("eos_token_id"), true)));
     }
-    let cfg = read("config.json")?;
+    let Some(cfg) = read("config.json")? else {
+        return Ok(None);
+    };
     let eos = cfg
         .get("eos_token_id")
         .or_else(|| cfg.get("text_config").and_then(|t| t.get("eos_token_id")));
-    Some(stops(eos, false))
+    Ok(Some(stops(eos, false)))
 }
 
 /// An `eos_token_id` value as stop ids.
@@ -202,8 +250,9 @@ struct TokenizerJson {
 }
 
 fn parse_tokenizer_json(bytes: &[u8]) -> Result<TokenizerJson, serde_json::Error> {
+    // serde_json's recursion limit (128 levels) stays on: a post-processor
+    // nested 20,000 deep is an error at its offset, not a stack overflow.
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    de.disable_recursion_limit();
     let tj = (&mut de).deserialize_map(TopVisitor)?;
     de.end()?;
     Ok(tj)

@@ -85,8 +85,9 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     let model = ctx.model;
     let tok = &model.tokenizer;
     // An adapter's base model decides when generation stops; a loose file
-    // has no folder to read the stop ids from.
-    if tok.adapter || model.loose {
+    // has no folder to read the stop ids from; a broken generation config
+    // is `config-invalid`, whose message says this rule did not run.
+    if tok.adapter || model.loose || tok.stops_unknown {
         return Vec::new();
     }
     let Some((probe, at, closer)) = assistant_closer(ctx.renders) else {
