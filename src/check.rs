@@ -106,10 +106,11 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
     let plan = Plan::new(opts, settings);
     let results: Vec<ModelResult> = dirs
         .par_iter()
-        .flat_map(|md| check_one(md, opts, &plan))
+        .flat_map(|md| caught(md, || check_one(md, opts, &plan)))
         .collect();
 
-    let mut findings = Vec::new();
+    // What discovery could not look into is said, never skipped.
+    let mut findings = discovered.unreadable;
     let mut sources = BTreeMap::new();
     let mut stats = Stats::default();
     let mut models = Vec::new();
@@ -214,6 +215,31 @@ pub fn probe_vars(model: &LoadedModel, user: &Map<String, Value>) -> Map<String,
         .collect();
     vars.extend(template_vars(model, user));
     vars
+}
+
+/// The work on one folder, with a panic (a bug of ours on some input) kept
+/// to that folder: it becomes the folder's finding, and every other
+/// folder's results are still reported.
+fn caught(md: &ModelDir, work: impl FnOnce() -> Vec<ModelResult>) -> Vec<ModelResult> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+        .unwrap_or_else(|panic| {
+            let what = crate::render::panic_text(panic.as_ref());
+            let finding = Finding::new(
+                Rule::ConfigInvalid,
+                &md.rel_dir,
+                format!("internal error of chat-template-lint while checking `{}` (please report it): {what}; this folder was not checked", md.rel_dir),
+            );
+            vec![ModelResult {
+                model: LoadedModel {
+                    dir: md.dir.clone(),
+                    rel_dir: md.rel_dir.clone(),
+                    ..LoadedModel::default()
+                },
+                findings: vec![finding],
+                renders: 0,
+                capabilities: Vec::new(),
+            }]
+        })
 }
 
 fn check_one(md: &ModelDir, opts: &CheckOptions, plan: &Plan) -> Vec<ModelResult> {
@@ -400,6 +426,20 @@ mod tests {
         assert_eq!(report.stats.templates, all.stats.templates);
         assert_eq!(report.stats.renders, 0, "config-invalid needs no renders");
         assert_eq!(report.rules, vec![Rule::ConfigInvalid]);
+    }
+
+    #[test]
+    fn a_panic_on_one_folder_is_that_folder_s_finding() {
+        let md = ModelDir {
+            dir: PathBuf::from("m"),
+            rel_dir: "m".into(),
+        };
+        let results = caught(&md, || panic!("boom"));
+        assert_eq!(results.len(), 1);
+        let f = &results[0].findings[0];
+        assert_eq!((f.rule, f.path.as_str()), (Rule::ConfigInvalid, "m"));
+        assert!(f.message.contains("boom"), "{}", f.message);
+        assert!(caught(&md, Vec::new).is_empty());
     }
 
     #[test]

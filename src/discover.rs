@@ -26,6 +26,10 @@
 //! - `.gitignore` / `.ignore` files are respected (also outside a Git
 //!   checkout); `.git` is never entered; other hidden folders are.
 //!   Symbolic links are followed, and a link loop is skipped, not walked.
+//! - What the walk cannot look into is said, never skipped in silence: a
+//!   folder it may not enter, a path longer than the OS allows, a dangling
+//!   link with an included name (`config-invalid`); a FIFO or device with an
+//!   included name is handed to loading, which says it is not a file.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,6 +40,8 @@ use anyhow::{Context, Result};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use crate::files::{is_gguf_name, LFS_POINTER, MAX_FILE_BYTES};
+use crate::finding::Finding;
+use crate::rule::Rule;
 
 /// A folder that holds at least one file the tool reads, or a loose template
 /// file (then `dir` is the file itself; `load` tells them apart).
@@ -170,6 +176,11 @@ fn mark(set: &GlobSet, used: &[AtomicBool], a: &str, b: &str) -> bool {
 #[derive(Debug, Default)]
 pub struct Discovered {
     pub dirs: Vec<ModelDir>,
+    /// Paths the walk could not look into (a folder it may not enter, a
+    /// path longer than the OS allows, a dangling link with a name it
+    /// reads): `config-invalid` findings, so a run never reads as clean
+    /// where it did not look.
+    pub unreadable: Vec<Finding>,
     /// `--include `x` matched nothing`, … (from the flags or the config file).
     pub unmatched_globs: Vec<String>,
 }
@@ -207,6 +218,7 @@ pub fn discover(paths: &[PathBuf], root: &Path, opts: &DiscoverOptions) -> Resul
 pub fn discover_all(paths: &[PathBuf], root: &Path, opts: &DiscoverOptions) -> Result<Discovered> {
     let globs = Globs::new(opts)?;
     let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut unreadable = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path)
             .with_context(|| format!("cannot read path `{}`", path.display()))?;
@@ -219,9 +231,10 @@ pub fn discover_all(paths: &[PathBuf], root: &Path, opts: &DiscoverOptions) -> R
             }
             continue;
         }
-        walk(path, root, &globs, &mut found);
+        walk(path, root, &globs, &mut found, &mut unreadable);
     }
     Ok(Discovered {
+        unreadable,
         dirs: found
             .into_iter()
             .map(|(rel_dir, dir)| ModelDir { dir, rel_dir })
@@ -230,7 +243,13 @@ pub fn discover_all(paths: &[PathBuf], root: &Path, opts: &DiscoverOptions) -> R
     })
 }
 
-fn walk(base: &Path, root: &Path, globs: &Globs, found: &mut BTreeMap<String, PathBuf>) {
+fn walk(
+    base: &Path,
+    root: &Path,
+    globs: &Globs,
+    found: &mut BTreeMap<String, PathBuf>,
+    unreadable: &mut Vec<Finding>,
+) {
     let walker = ignore::WalkBuilder::new(base)
         .hidden(false)
         .require_git(false)
@@ -250,10 +269,17 @@ fn walk(base: &Path, root: &Path, globs: &Globs, found: &mut BTreeMap<String, Pa
         })
         .build();
     for entry in walker {
-        // Unreadable entries and symlink loops are skipped, not fatal.
         // (`filter_entry` already dropped excluded files and folders.)
-        let Ok(entry) = entry else { continue };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                unreadable.extend(walk_error(&e, base, root, globs));
+                continue;
+            }
+        };
+        // Folders are walked; anything else with an included name is
+        // looked at, also a FIFO or device (loading says it is not a file).
+        if entry.file_type().is_none_or(|t| t.is_dir()) {
             continue;
         }
         let p = entry.path();
@@ -264,6 +290,62 @@ fn walk(base: &Path, root: &Path, globs: &Globs, found: &mut BTreeMap<String, Pa
         }
         if let Some((dir, _)) = classify(p, false) {
             found.insert(relative(&dir, root), dir);
+        }
+    }
+}
+
+/// The finding for an error of the walk, if it hides something the tool
+/// would have looked at: a folder it could not enter, or a path with an
+/// included name it could not read. A symlink loop is skipped (walking it
+/// would never end), and so is a dangling link whose name is not included
+/// (a repository's broken link to a file the tool never reads).
+fn walk_error(e: &ignore::Error, base: &Path, root: &Path, globs: &Globs) -> Option<Finding> {
+    let mut err = e;
+    let mut path = None;
+    loop {
+        match err {
+            ignore::Error::WithPath {
+                path: p,
+                err: inner,
+            } => {
+                path = Some(p.clone());
+                err = inner;
+            }
+            ignore::Error::WithDepth { err: inner, .. }
+            | ignore::Error::WithLineNumber { err: inner, .. } => err = inner,
+            ignore::Error::Loop { .. } => return None,
+            // Errors of an ignore file's patterns are not about the walk.
+            ignore::Error::Glob { .. }
+            | ignore::Error::UnrecognizedFileType(_)
+            | ignore::Error::InvalidDefinition
+            | ignore::Error::Partial(_) => return None,
+            ignore::Error::Io(io) => {
+                let path = path.unwrap_or_else(|| base.to_path_buf());
+                let included = globs.includes(&relative(&path, base), &relative(&path, root));
+                if io.kind() == std::io::ErrorKind::NotFound && !included {
+                    return None;
+                }
+                let shown = relative(&path, root);
+                // The OS's own words, without the walker's restatement of the path.
+                let io = match (io.kind(), io.raw_os_error()) {
+                    // The walk listed it: a link to nothing.
+                    (std::io::ErrorKind::NotFound, _) => {
+                        "a symbolic link to a path that does not exist".to_string()
+                    }
+                    (_, Some(code)) => std::io::Error::from_raw_os_error(code).to_string(),
+                    (kind, None) => kind.to_string(),
+                };
+                return Some(
+                    Finding::new(
+                        Rule::ConfigInvalid,
+                        &shown,
+                        format!("cannot read `{shown}`: {io}; nothing in it was checked"),
+                    )
+                    .with_help(
+                        "make the path readable by the user running the check, or exclude it (`--exclude`)",
+                    ),
+                );
+            }
         }
     }
 }

@@ -63,7 +63,14 @@ fn io_fail(e: std::io::Error) -> ReadFail {
 /// symlinks). Never blocks: a FIFO is refused before and after the open.
 pub fn open_regular(path: &Path) -> Result<File, ReadFail> {
     // Refuse what is plainly not a file before opening it at all.
-    let before = std::fs::metadata(path).map_err(io_fail)?;
+    let before = std::fs::metadata(path).map_err(|e| match io_fail(e) {
+        // A link to nothing is there, and broken: not the same as absent.
+        ReadFail::Missing if path.symlink_metadata().is_ok() => ReadFail::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "a symbolic link to a path that does not exist",
+        )),
+        other => other,
+    })?;
     if !before.is_file() {
         return Err(ReadFail::NotRegular);
     }

@@ -25,7 +25,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::key::templates_from_key;
-use super::read::{display_path, read_json, read_text};
+use super::read::{display_path, read_facts, read_json, read_text, MAX_FILE_BYTES};
 use super::{LoadOptions, LoadedModel, OffsetMap, Origin, Template, TokenizerInfo};
 use crate::discover::ModelDir;
 use crate::finding::{Finding, Span};
@@ -57,7 +57,9 @@ pub fn load_with(md: &ModelDir, opts: &LoadOptions) -> LoadedModel {
         rel_dir: md.rel_dir.clone(),
         ..LoadedModel::default()
     };
-    if md.dir.is_file() {
+    // Anything but a folder is a loose file (a FIFO or device too: reading
+    // it then says what it is).
+    if !md.dir.is_dir() {
         model.loose = true;
         load_loose(&mut model, &md.dir, opts);
         return model;
@@ -285,10 +287,16 @@ fn read_special_tokens(model: &mut LoadedModel, dir: &Path, config: Option<&Valu
         special_tokens_from(model, c);
     }
     let legacy = config.is_none_or(|c| c.get("added_tokens_decoder").is_none());
-    let map_path = dir.join("special_tokens_map.json");
     if legacy {
-        let display = display_path(model, "special_tokens_map.json");
-        if let Some((_, map)) = read_json(model, &map_path, &display) {
+        let map = read_facts(
+            model,
+            &dir.join("special_tokens_map.json"),
+            "special_tokens_map.json",
+            MAX_FILE_BYTES,
+            "; the template renders without the special tokens it names",
+            |text| serde_json::from_str::<Value>(text),
+        );
+        if let Some(map) = map {
             special_tokens_from(model, &map);
         }
     }

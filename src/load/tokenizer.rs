@@ -110,9 +110,7 @@ fn generation_eos_ids(
     let mut read = |name: &str| -> Result<Option<Value>, Broken> {
         let path = dir.join(name);
         let exists = path.symlink_metadata().is_ok();
-        let parsed = read_facts(model, &path, name, MAX_FILE_BYTES, STOPS_LOST, |t| {
-            serde_json::from_str::<Value>(t)
-        });
+        let parsed = read_facts(model, &path, name, MAX_FILE_BYTES, STOPS_LOST, python_json);
         match (parsed, exists) {
             (Some(v), _) => Ok(Some(v)),
             (None, false) => Ok(None),
@@ -129,6 +127,50 @@ fn generation_eos_ids(
         .get("eos_token_id")
         .or_else(|| cfg.get("text_config").and_then(|t| t.get("eos_token_id")));
     Ok(Some(stops(eos, false)))
+}
+
+/// JSON as Python's `json.loads` (which transformers' configs are read
+/// with) accepts it: also the bare constants `NaN`, `Infinity` and
+/// `-Infinity`, which model configs sometimes hold in float fields. They
+/// are read as `null` here (no stop id is a float).
+fn python_json(text: &str) -> Result<Value, serde_json::Error> {
+    let first = serde_json::from_str::<Value>(text);
+    if first.is_ok() || !(text.contains("NaN") || text.contains("Infinity")) {
+        return first;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut in_string = false;
+    while let Some(c) = rest.chars().next() {
+        if !in_string {
+            if let Some(word) = ["-Infinity", "Infinity", "NaN"]
+                .into_iter()
+                .find(|w| rest.starts_with(w))
+            {
+                out.push_str("null");
+                rest = &rest[word.len()..];
+                continue;
+            }
+        }
+        match c {
+            '"' => in_string = !in_string,
+            '\\' if in_string => {
+                out.push(c);
+                rest = &rest[1..];
+                if let Some(next) = rest.chars().next() {
+                    out.push(next);
+                    rest = &rest[next.len_utf8()..];
+                }
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    // Positions of a remaining error are the original's only without
+    // replacements before it: report the original error.
+    serde_json::from_str::<Value>(&out).or(first)
 }
 
 /// An `eos_token_id` value as stop ids.
@@ -422,6 +464,19 @@ mod tests {
         assert!(post_processor_prepends(&roberta, Some("<s>")));
         let bytelevel = json!({"type":"ByteLevel"});
         assert!(!post_processor_prepends(&bytelevel, Some("<s>")));
+    }
+
+    #[test]
+    fn model_configs_are_read_like_python_s_json() {
+        let v = python_json(
+            r#"{"a": NaN, "b": [-Infinity, Infinity], "s": "NaN \" Infinity", "eos_token_id": 2}"#,
+        )
+        .expect("Python reads it");
+        assert_eq!(v["eos_token_id"], 2);
+        assert_eq!(v["s"], "NaN \" Infinity");
+        assert!(v["a"].is_null());
+        assert!(python_json(r#"{"a": NaNa}"#).is_err());
+        assert!(python_json(r#"{"eos_token_id": 1e400}"#).is_err());
     }
 
     #[test]

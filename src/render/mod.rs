@@ -142,13 +142,18 @@ pub fn compile(text: &str) -> Result<Compiled, CompileError> {
     })
 }
 
-/// The message for a panic caught while compiling or rendering.
-fn internal_error(panic: &(dyn std::any::Any + Send)) -> String {
-    let what = panic
+/// The text a panic was raised with.
+pub(crate) fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The message for a panic caught while compiling or rendering.
+fn internal_error(panic: &(dyn std::any::Any + Send)) -> String {
+    let what = panic_text(panic);
     format!(
         "internal error of chat-template-lint's engine on this template (please report it): {what}"
     )

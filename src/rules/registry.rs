@@ -197,7 +197,13 @@ use Check::{Load, Model, Template, TemplateAndModel};
 pub static TABLE: [RuleEntry; Rule::ALL.len()] = ROWS;
 
 const ROWS: [RuleEntry; Rule::ALL.len()] = [
-    RuleEntry::new(Rule::ConfigInvalid, &config_invalid::DOCS, Load),
+    // The companion files (tokenizer.json, generation_config.json,
+    // config.json) are read with the tokenizer facts: their breakage is
+    // this rule's to say.
+    RuleEntry::new(Rule::ConfigInvalid, &config_invalid::DOCS, Load).needs(Needs {
+        tokenizer: true,
+        ..Needs::NOTHING
+    }),
     RuleEntry::new(
         Rule::TemplateSyntax,
         &template_syntax::DOCS,
