@@ -153,7 +153,15 @@ impl CatFile {
         let kind = fields.next()?;
         let is_blob = kind == "blob";
         // Read the contents (and the LF after them) even when unused, so the
-        // next answer starts where it should.
+        // next answer starts where it should. A blob past the size cap of
+        // the files the tool reads (`load::file`) is skipped, not held.
+        if size as u64 > crate::load::MAX_FILE_BYTES {
+            let skipped = std::io::copy(
+                &mut (&mut self.stdout).take(size as u64 + 1),
+                &mut std::io::sink(),
+            );
+            return skipped.ok().and(None);
+        }
         let mut contents = vec![0; size + 1];
         self.stdout.read_exact(&mut contents).ok()?;
         contents.pop();
