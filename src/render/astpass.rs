@@ -5,9 +5,13 @@
 //!   formatting; minijinja's `%` is numeric only). Only a string-literal
 //!   left side is rewritten: that is how templates format, and a variable
 //!   left side keeps minijinja's (Python-like, floored) numeric modulo.
-//! - `a + b` → `__pyadd__(a, b)`, only in templates that create markup
-//!   (`safe`, `e`, `escape`, `forceescape` appear), where `Markup + str`
-//!   escapes the plain operand.
+//! - `a + b` → `__pyadd__(a, b)`, in every template but where an operand
+//!   is a string or number literal outside markup templates: Python's `+`
+//!   (`Markup + str` escapes the plain operand; `list + list` builds a
+//!   list). minijinja's `+` on sequences is lazy and uncharged, so
+//!   `{% set l = l + l %}` forty times made a 2^40-item chain that any walk
+//!   over took minutes; `__pyadd__` builds the list within the render's
+//!   bounds (`limits::charge_items`).
 //!
 //! - `obj._name` → `__pyattr__(obj, "_name")`: the sandbox treats
 //!   attributes starting with `_` as unsafe (they read as undefined, and
@@ -22,9 +26,9 @@
 //!   on the left, `None` and numbers are not containers, undefined contains
 //!   nothing).
 //!
-//! - `[…] * n` → `__pyrepeat__([…], n)`: Python makes a list; minijinja a
-//!   lazy iterable that `tojson` and `is sequence` do not take for a list.
-//!   Only a list-literal left side is rewritten: that is the idiom.
+//! - `a * b` → `__pymul__(a, b)`: Python makes a list of `[…] * n`;
+//!   minijinja a lazy iterable that `tojson` and `is sequence` do not take
+//!   for a list, and for a variable `l * n` up to 10^8 items uncharged.
 //!
 //! - `-x` → `__pyneg__(x)`: Python negates booleans as ints (`-True` is
 //!   `-1`) and raises TypeError on strings.
@@ -41,9 +45,10 @@ use super::prepass::Edit;
 /// Edits for `text` (already through the token pre-pass); none when it
 /// does not parse (the compiler reports that).
 pub fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
-    let wants_add = ["safe", "escape", "forceescape", "|e", "| e"]
+    let markup = ["safe", "escape", "forceescape", "|e", "| e"]
         .iter()
         .any(|w| text.contains(w));
+    let wants_add = text.contains('+');
     let private_attrs = text.contains("._");
     let ordering = text.contains('<') || text.contains('>');
     let membership = text.contains(" in ");
@@ -65,12 +70,15 @@ pub fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
     let mut w = Walker {
         text,
         wants_add,
+        markup,
         edits: Vec::new(),
         depth: 0,
     };
     w.stmt(&tree);
     // Order: by position; at one position closing parens (inner first),
-    // then replacements, then openings (outer first).
+    // then openings (outer first), then replacements: an operand that
+    // starts with a replaced token (`-a + b`, the `-` becoming
+    // `__pyneg__(`) is opened before its first token is rewritten.
     w.edits.sort_by_key(|(e, rank, depth)| {
         let depth = *depth as i64;
         let tie = match rank {
@@ -84,23 +92,35 @@ pub fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
 
 /// What an edit does to the nesting of the rewritten text, which decides
 /// its order among edits at the same position (declaration order: closing
-/// parens, then replacements, then openings).
+/// parens, then openings, then replacements).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Rank {
     /// Closes a call (`)`): inner calls close first.
     Close,
-    /// Replaces an operator between operands (`, "<", `).
-    Replace,
     /// Opens a call (`__pyadd__(`): outer calls open first.
     Open,
+    /// Replaces an operator between operands (`, "<", `), or a token that
+    /// starts an operand (`-` → `__pyneg__(`).
+    Replace,
 }
 
 struct Walker<'t> {
     text: &'t str,
     wants_add: bool,
+    /// The template makes markup (`|safe`, `|e`): every `+` may escape.
+    markup: bool,
     /// (edit, rank, nesting depth).
     edits: Vec<(Edit, Rank, usize)>,
     depth: usize,
+}
+
+/// `'text' + x` or `x + 1`: a string or number literal operand means the
+/// `+` never concatenates lists, so outside markup templates minijinja's
+/// own `+` (with its undefined-origin error detail) is kept.
+fn has_scalar_literal(b: &ast::BinOp<'_>) -> bool {
+    [&b.left, &b.right].into_iter().any(|side| {
+        matches!(side, ast::Expr::Const(c) if matches!(c.value.kind(), minijinja::value::ValueKind::String | minijinja::value::ValueKind::Number))
+    })
 }
 
 fn span_of(e: &ast::Expr<'_>) -> (usize, usize) {
@@ -355,10 +375,10 @@ impl Walker<'_> {
                 ast::BinOpKind::Rem if matches!(&b.left, ast::Expr::Const(c) if c.value.as_str().is_some()) => {
                     self.call("__pyformat__(", &b.left, &b.right)
                 }
-                ast::BinOpKind::Add if self.wants_add => self.call("__pyadd__(", &b.left, &b.right),
-                ast::BinOpKind::Mul if matches!(&b.left, ast::Expr::List(_)) => {
-                    self.call("__pyrepeat__(", &b.left, &b.right)
+                ast::BinOpKind::Add if self.wants_add && (self.markup || !has_scalar_literal(b)) => {
+                    self.call("__pyadd__(", &b.left, &b.right)
                 }
+                ast::BinOpKind::Mul => self.call("__pymul__(", &b.left, &b.right),
                 ast::BinOpKind::In => {
                     // `a not in b` parses to a negated `in` node spanning
                     // the same operands: keep the `not`.

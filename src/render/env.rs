@@ -62,9 +62,7 @@ pub fn environment(syntax: SyntaxConfig, fuel: u64) -> Environment<'static> {
     });
     env.add_function("__pyattr__", private_attr);
     env.add_function("__pyneg__", |v: Value| pyops::negate(&v));
-    env.add_function("__pyrepeat__", |seq: Value, n: Value| {
-        pyops::repeat_list(&seq, &n)
-    });
+    env.add_function("__pymul__", |a: Value, b: Value| pyops::multiply(&a, &b));
     env.add_function("__pyin__", |a: Value, b: Value| pyops::contains(&a, &b));
     env.add_function("__pycmp__", |a: Value, op: &str, b: Value| {
         pyops::compare(&a, op, &b)
@@ -85,6 +83,7 @@ fn format_output(out: &mut Output, state: &mut State, value: &Value) -> Result<(
             out.write_str(s).map_err(Error::from)
         }
         _ => {
+            super::limits::charge_walk(value)?;
             let s = pyrepr::py_str(value);
             count_emitted(state, s.len())?;
             out.write_str(&s).map_err(Error::from)

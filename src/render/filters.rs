@@ -71,7 +71,11 @@ pub fn py_len(v: &Value) -> Result<usize, Error> {
         // Slices and ranges are lazy in minijinja but sized in Python.
         ValueKind::Bytes | ValueKind::Seq | ValueKind::Map | ValueKind::Iterable => match v.len() {
             Some(n) => Ok(n),
-            None => Ok(v.try_iter()?.count()),
+            None => {
+                let n = v.try_iter()?.count();
+                super::limits::charge_items(n.min(super::limits::MAX_LIST_ITEMS))?;
+                Ok(n)
+            }
         },
         _ => Err(type_error(format!(
             "object of type '{}' has no len()",
@@ -100,6 +104,7 @@ macro_rules! guarded {
             $name,
             |state: &mut State, value: Value, rest: Rest<ValueOrKwargs>| -> Result<Value, Error> {
                 check_iterable(&value)?;
+                super::limits::charge_walk(&value)?;
                 // jinja2's `last` is `next(iter(reversed(seq)))`:
                 // generators are not reversible.
                 if $name == "last" && is_generator(&value) {
@@ -128,6 +133,7 @@ macro_rules! generator {
                     // Python builds the generator; it fails when consumed.
                     return Ok(Generator::broken());
                 }
+                super::limits::charge_walk(&value)?;
                 let items = delegate(state, concat!("__mj_", $name), value, rest)?;
                 Ok(Generator::make(items.try_iter()?.collect()))
             },
@@ -139,7 +145,10 @@ pub fn install(env: &mut Environment<'static>) {
     env.add_filter("tojson", pyjson::tojson_filter);
     env.add_filter("length", |v: &Value| py_len(v));
     env.add_filter("count", |v: &Value| py_len(v));
-    env.add_filter("string", |v: &Value| py_str(v));
+    env.add_filter("string", |v: &Value| -> Result<String, Error> {
+        super::limits::charge_walk(v)?;
+        Ok(py_str(v))
+    });
     env.add_filter("join", join);
     env.add_filter("escape", escape);
     env.add_filter("e", escape);
@@ -266,6 +275,7 @@ fn join(
     attribute: Option<Value>,
     kwargs: Kwargs,
 ) -> Result<String, Error> {
+    super::limits::charge_walk(value)?;
     let _ = state;
     check_iterable(value)?;
     let attribute = match kwargs.get::<Option<Value>>("attribute")? {

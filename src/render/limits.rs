@@ -53,6 +53,60 @@ pub fn check_items(n: usize) -> Result<(), Error> {
     check_built(n.saturating_mul(std::mem::size_of::<minijinja::Value>()))
 }
 
+/// Items one render may build or walk through list operations (`+`, `*`,
+/// the iterating filters, `tojson`, `in`), all of them together. The most
+/// any conformance render uses is a few thousand.
+pub const MAX_WORK_ITEMS: usize = 2 * 1024 * 1024;
+
+/// The most items one list built by `+` or `*` may hold. Python has no such
+/// bound, but no chat template builds a list of a quarter million items;
+/// a template that doubles a list in a loop reaches it in 18 steps.
+pub const MAX_LIST_ITEMS: usize = 1 << 18;
+
+thread_local! {
+    /// Items built or walked by list operations in the current render.
+    static WORK: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Charge `n` items built or walked to the render's budget, and fail when a
+/// single list of `n` items is past the bounds or the budget is spent
+/// (a loop that walks a large list again and again stops here, where fuel,
+/// one unit per instruction, would let it run for hours).
+pub fn charge_items(n: usize) -> Result<(), Error> {
+    if n > MAX_LIST_ITEMS {
+        return Err(past_the_bounds());
+    }
+    spend(n)
+}
+
+/// Charge a walk over `v` (a list, a map, a sized lazy sequence) to the
+/// render's budget.
+pub fn charge_walk(v: &minijinja::Value) -> Result<(), Error> {
+    match v.kind() {
+        minijinja::value::ValueKind::Seq
+        | minijinja::value::ValueKind::Map
+        | minijinja::value::ValueKind::Iterable => spend(v.len().unwrap_or(0)),
+        _ => Ok(()),
+    }
+}
+
+fn spend(n: usize) -> Result<(), Error> {
+    let total = WORK.with(|w| {
+        let total = w.get().saturating_add(n);
+        w.set(total);
+        total
+    });
+    if total > MAX_WORK_ITEMS {
+        return Err(past_the_bounds());
+    }
+    Ok(())
+}
+
+/// Start a render's work budget afresh.
+pub fn reset_work() {
+    WORK.with(|w| w.set(0));
+}
+
 thread_local! {
     /// Set by a builder that stopped at the bound without a way to fail.
     static PAST_BOUND: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };

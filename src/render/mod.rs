@@ -221,6 +221,7 @@ impl Compiled {
         }
         let mut sink = limits::CappedWriter::new(MAX_OUTPUT);
         limits::take_past_bound();
+        limits::reset_work();
         let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             tmpl.render_captured_to(
                 JValue::from(minijinja::value::Serde(Value::Object(ctx))),

@@ -269,8 +269,9 @@ mod tests {
         let r = rewrite("{{ +a + (+1) }}{% for x in +b %}{% endfor %}", &syntax());
         assert_eq!(
             r.source,
-            // (the AST pass then turns each `-` into Python's negation)
-            "{{ __pyneg__(__pyneg__(a)) + (__pyneg__(__pyneg__(1))) }}{% for x in __pyiter__(__pyneg__(__pyneg__(b))) %}{% endfor %}"
+            // (the AST pass then turns each `-` into Python's negation, and
+            // `+` into Python's addition)
+            "{{ __pyadd__(__pyneg__(__pyneg__(a)), (__pyneg__(__pyneg__(1)))) }}{% for x in __pyiter__(__pyneg__(__pyneg__(b))) %}{% endfor %}"
         );
     }
 

@@ -31,6 +31,7 @@ struct Opts {
 
 /// The filter: `x | tojson(ensure_ascii, indent, separators, sort_keys)`.
 pub fn tojson_filter(value: &Value, args: Rest<ValueOrKwargs>) -> Result<String, Error> {
+    super::limits::charge_walk(value)?;
     let args: Vec<Value> = args.0.into_iter().map(ValueOrKwargs::into_value).collect();
     let (ensure_ascii, indent, separators, sort_keys, kwargs) = from_args(&args)?;
     tojson(value, ensure_ascii, indent, separators, sort_keys, kwargs)

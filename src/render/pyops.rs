@@ -79,7 +79,18 @@ pub fn add(a: &Value, b: &Value) -> Result<Value, Error> {
         (ValueKind::Seq | ValueKind::Iterable, ValueKind::Seq | ValueKind::Iterable)
             if a.is_tuple() == b.is_tuple() && !is_generator(a) && !is_generator(b) =>
         {
-            let items: Vec<Value> = a.try_iter()?.chain(b.try_iter()?).collect();
+            // Sized up front where known (a list, a slice, a range), and
+            // cut at the bound where not, so nothing is built past it.
+            let known = a.len().unwrap_or(0).saturating_add(b.len().unwrap_or(0));
+            super::limits::charge_items(known)?;
+            let items: Vec<Value> = a
+                .try_iter()?
+                .chain(b.try_iter()?)
+                .take(super::limits::MAX_LIST_ITEMS.saturating_add(1))
+                .collect();
+            if items.len() > known {
+                super::limits::charge_items(items.len() - known)?;
+            }
             Ok(if a.is_tuple() {
                 Value::from(minijinja::value::Tuple::from(items))
             } else {
@@ -183,6 +194,72 @@ pub fn negate(v: &Value) -> Result<Value, Error> {
     }
 }
 
+/// Python's `a * b`: a list (or tuple) or a string times an int repeats it
+/// (within the render's bounds: minijinja's own `*` builds up to 10^8
+/// items), numbers multiply (ints stay ints), anything else is a TypeError.
+pub fn multiply(a: &Value, b: &Value) -> Result<Value, Error> {
+    if a.is_undefined() || b.is_undefined() {
+        return Err(undefined_error());
+    }
+    let seq =
+        |v: &Value| matches!(v.kind(), ValueKind::Seq | ValueKind::Iterable) && !is_generator(v);
+    let num = |v: &Value| matches!(v.kind(), ValueKind::Number | ValueKind::Bool);
+    let int = |v: &Value| {
+        v.kind() == ValueKind::Bool || (v.kind() == ValueKind::Number && v.is_integer())
+    };
+    let text = |v: &Value| v.kind() == ValueKind::String;
+    if seq(a) && !seq(b) && !text(b) {
+        return repeat_seq(a, b);
+    }
+    if seq(b) && !seq(a) && !text(a) {
+        return repeat_seq(b, a);
+    }
+    if text(a) != text(b) && (num(a) || num(b)) {
+        let (s, n) = if text(a) { (a, b) } else { (b, a) };
+        if !int(n) {
+            return Err(type_error(format!(
+                "can't multiply sequence by non-int of type '{}'",
+                py_type(n)
+            )));
+        }
+        let times = usize::try_from(int_of(n)).unwrap_or(0);
+        let s_text = s.as_str().unwrap_or_default();
+        super::limits::check_built(s_text.len().saturating_mul(times))?;
+        let repeated = s_text.repeat(times);
+        return Ok(if s.is_safe() {
+            Value::from_safe_string(repeated)
+        } else {
+            Value::from(repeated)
+        });
+    }
+    if num(a) && num(b) {
+        if int(a) && int(b) {
+            if let Some(p) = i128::from(int_of(a)).checked_mul(i128::from(int_of(b))) {
+                return Ok(Value::from(p));
+            }
+        }
+        return Ok(Value::from(
+            f64::try_from(a.clone()).unwrap_or(f64::NAN)
+                * f64::try_from(b.clone()).unwrap_or(f64::NAN),
+        ));
+    }
+    Err(type_error(format!(
+        "unsupported operand type(s) for *: '{}' and '{}'",
+        py_type(a),
+        py_type(b)
+    )))
+}
+
+/// `repeat_list`, a tuple staying a tuple.
+fn repeat_seq(seq: &Value, n: &Value) -> Result<Value, Error> {
+    let out = repeat_list(seq, n)?;
+    if seq.is_tuple() {
+        let items: Vec<Value> = out.try_iter()?.collect();
+        return Ok(Value::from(minijinja::value::Tuple::from(items)));
+    }
+    Ok(out)
+}
+
 /// Python's `list * n` (`[x] * n`): a list of the items repeated `n` times
 /// (none for `n <= 0`); `n` must be an int or a bool.
 pub fn repeat_list(seq: &Value, n: &Value) -> Result<Value, Error> {
@@ -202,7 +279,7 @@ pub fn repeat_list(seq: &Value, n: &Value) -> Result<Value, Error> {
         return Ok(Value::from(Vec::<Value>::new()));
     }
     let len = items.len().saturating_mul(times);
-    super::limits::check_items(len)?;
+    super::limits::charge_items(len)?;
     let mut out = Vec::with_capacity(len);
     for _ in 0..times {
         out.extend(items.iter().cloned());
@@ -212,6 +289,7 @@ pub fn repeat_list(seq: &Value, n: &Value) -> Result<Value, Error> {
 
 /// Python's `a in b`.
 pub fn contains(a: &Value, b: &Value) -> Result<bool, Error> {
+    super::limits::charge_walk(b)?;
     match b.kind() {
         ValueKind::Undefined => Ok(false),
         ValueKind::String => match a.as_str() {

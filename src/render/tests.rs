@@ -302,3 +302,75 @@ fn a_panic_in_the_engine_is_this_render_s_error_not_the_run_s() {
         .and_then(|c| c.render(&input(json!([]))).ok());
     assert_eq!(ok.as_deref(), Some("ok"));
 }
+
+/// Every way a template can double a value, or walk a big one again and
+/// again, ends at a bound, quickly (issue 11 §B2: `ns.l = ns.l + ns.l` 36
+/// times ran for minutes, minijinja's lazy `+` being uncharged).
+#[test]
+fn doubling_and_repeated_walks_end_at_a_bound() {
+    let times = |n: usize, stmt: &str| stmt.repeat(n);
+    let big = format!("{{% set l = [1] %}}{}", times(17, "{% set l = l + l %}"));
+    let cases = [
+        format!(
+            "{{% set ns = namespace(l=[1]) %}}{}{{{{ ns.l | length }}}}",
+            times(40, "{% set ns.l = ns.l + ns.l %}")
+        ),
+        format!(
+            "{{% set l = [1] %}}{}{{{{ l | length }}}}",
+            times(40, "{% set l = l + l %}")
+        ),
+        format!(
+            "{{% set s = 'ab' %}}{}{{{{ s | length }}}}",
+            times(40, "{% set s = s + s %}")
+        ),
+        format!(
+            "{{% set s = 'ab' %}}{}{{{{ s | length }}}}",
+            times(40, "{% set s = s ~ s %}")
+        ),
+        format!(
+            "{{% set l = [1, 2] %}}{}{{{{ l | length }}}}",
+            times(4, "{% set l = l * 1000 %}")
+        ),
+        format!("{big}{{% for i in range(1000) %}}{{{{ l | join | length }}}}{{% endfor %}}"),
+        format!("{big}{{% for i in range(1000) %}}{{{{ l | tojson | length }}}}{{% endfor %}}"),
+        format!("{big}{{% for i in range(1000) %}}{{% for x in l %}}{{% endfor %}}{{% endfor %}}"),
+        format!("{big}{{% for i in range(1000) %}}{{{{ (l + l) | length }}}}{{% endfor %}}"),
+        format!("{big}{{% for i in range(1000) %}}{{{{ 5 in l }}}}{{% endfor %}}"),
+        format!("{big}{{% for i in range(1000) %}}{{{{ l | last }}}}{{% endfor %}}"),
+        format!("{big}{{% for i in range(1000) %}}{{{{ l | select | first }}}}{{% endfor %}}"),
+    ];
+    for src in &cases {
+        let start = std::time::Instant::now();
+        let err = render(src, &input(json!([]))).err().map(|e| e.kind);
+        assert_eq!(err, Some(RenderErrorKind::LimitExceeded), "{src}");
+        // Well under a second in release; a hang guard in a debug build on
+        // a shared machine.
+        assert!(
+            start.elapsed().as_secs() < 20,
+            "{src} took {:?}",
+            start.elapsed()
+        );
+    }
+    // Doubling through macro arguments stops at the recursion bound first.
+    let src = "{% macro f(l, n) %}{% if n %}{{ f(l + l, n - 1) }}{% else %}{{ l | length }}{% endif %}{% endmacro %}{{ f([1], 40) }}";
+    assert!(render(src, &input(json!([]))).is_err());
+    // Python's `+` itself is unchanged: lists and tuples are built, lazily
+    // nothing.
+    let ok = |src: &str| render(src, &input(json!([]))).ok();
+    assert_eq!(
+        ok("{{ ([1, 2] + [3]) | tojson }}{{ (1,) + (2,) }}{{ 'a' + 'b' }}{{ 1 + 2.5 }}").as_deref(),
+        Some("[1, 2, 3](1, 2)ab3.5")
+    );
+    // and `*` (jinja2 3.1.6's output).
+    assert_eq!(
+        ok("{% set l = [1] %}{{ l * 2 }}{{ 2 * l }}{{ (1,) * 2 }}{{ 'ab' * 2 }}{{ 3 * 'x' }}{{ 2 * 3 }}{{ 2 * 1.5 }}{{ true * 3 }}{{ l * -1 }}")
+            .as_deref(),
+        Some("[1, 1][1, 1](1, 1)ababxxx63.03[]")
+    );
+    assert_eq!(ok("{{ 'a' * 1.5 }}"), None);
+    assert_eq!(ok("{{ {} * 2 }}"), None);
+    assert_eq!(
+        ok(&format!("{big}{{{{ l | length }}}}")).as_deref(),
+        Some("131072")
+    );
+}
