@@ -30,6 +30,11 @@
 //!   minijinja a lazy iterable that `tojson` and `is sequence` do not take
 //!   for a list, and for a variable `l * n` up to 10^8 items uncharged.
 //!
+//! - `x[a:b:c]` → `__pyslice__(x, a, b, c)`: jinja2's sandbox subscripts
+//!   with `obj[slice(a, b, c)]` and returns Undefined where Python raises
+//!   TypeError (a generator such as `d | items`, `None`, a number, float
+//!   indices); minijinja slices any iterable.
+//!
 //! - `-x` → `__pyneg__(x)`: Python negates booleans as ints (`-True` is
 //!   `-1`) and raises TypeError on strings.
 //!
@@ -54,6 +59,7 @@ pub fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
     let membership = text.contains(" in ");
     let negation = text.contains('-');
     let repeat = text.contains('*');
+    let slicing = text.contains('[') && text.contains(':');
     if !text.contains('%')
         && !wants_add
         && !private_attrs
@@ -61,6 +67,7 @@ pub fn edits(text: &str, syntax: &SyntaxConfig) -> Vec<Edit> {
         && !membership
         && !negation
         && !repeat
+        && !slicing
     {
         return Vec::new();
     }
@@ -315,6 +322,65 @@ impl Walker<'_> {
         self.push(Rank::Close, re..re, close);
     }
 
+    /// `x[a:b:c]` → `__pyslice__(x, a, b, c)` (`none` for a missing part).
+    fn slice(&mut self, s: &ast::Slice<'_>, whole: &ast::Expr<'_>) {
+        let (xs, xe) = self.grouped(extent(&s.expr));
+        let end = extent(whole).1;
+        if self.text.get(..end).is_none_or(|t| !t.ends_with(']')) || xe > end {
+            return;
+        }
+        let parts = [&s.start, &s.stop, &s.step];
+        let mut cursor = xe;
+        let mut next = 0;
+        let mut pending: Vec<(usize, usize, String)> = Vec::new();
+        for (i, part) in parts.iter().enumerate() {
+            let Some(p) = part else { continue };
+            let (ps, pe) = self.grouped(extent(p));
+            if ps < cursor || pe > end {
+                return;
+            }
+            let gap = self.text.get(cursor..ps).unwrap_or("");
+            if gap
+                .chars()
+                .any(|c| !matches!(c, '[' | ':' | ' ' | '\t' | '\n' | '\r'))
+            {
+                return;
+            }
+            pending.push((cursor, ps, ", none".repeat(i - next) + ", "));
+            cursor = pe;
+            next = i + 1;
+        }
+        let tail = self.text.get(cursor..end).unwrap_or("");
+        if tail
+            .chars()
+            .any(|c| !matches!(c, ']' | ':' | ' ' | '\t' | '\n' | '\r'))
+        {
+            return;
+        }
+        pending.push((cursor, end, ", none".repeat(3 - next) + ")"));
+        let d = self.depth;
+        self.edits.push((
+            Edit {
+                start: xs,
+                end: xs,
+                with: "__pyslice__(".into(),
+            },
+            2,
+            d,
+        ));
+        for (start, end, with) in pending {
+            self.edits.push((
+                Edit {
+                    start,
+                    end,
+                    with: with.into(),
+                },
+                1,
+                d,
+            ));
+        }
+    }
+
     /// `-x` → `__pyneg__(x)`.
     fn negation(&mut self, operand: &ast::Expr<'_>, whole: &ast::Expr<'_>) {
         let start = extent(whole).0;
@@ -360,6 +426,9 @@ impl Walker<'_> {
                 }
             }
         }
+        if let ast::Expr::Slice(s) = e {
+            self.slice(s, e);
+        }
         if let ast::Expr::UnaryOp(u) = e {
             if matches!(u.op, ast::UnaryOpKind::Neg) {
                 self.negation(&u.expr, e);
@@ -375,7 +444,9 @@ impl Walker<'_> {
                 ast::BinOpKind::Rem if matches!(&b.left, ast::Expr::Const(c) if c.value.as_str().is_some()) => {
                     self.call("__pyformat__(", &b.left, &b.right)
                 }
-                ast::BinOpKind::Add if self.wants_add && (self.markup || !has_scalar_literal(b)) => {
+                ast::BinOpKind::Add
+                    if self.wants_add && (self.markup || !has_scalar_literal(b)) =>
+                {
                     self.call("__pyadd__(", &b.left, &b.right)
                 }
                 ast::BinOpKind::Mul => self.call("__pymul__(", &b.left, &b.right),

@@ -90,6 +90,8 @@ impl fmt::Display for CompileError {
 
 mod astpass;
 mod env;
+#[cfg(test)]
+mod fidelity_tests;
 mod filters;
 mod generation;
 mod generator;

@@ -177,6 +177,82 @@ pub fn compare(a: &Value, op: &str, b: &Value) -> Result<bool, Error> {
     })
 }
 
+/// jinja2's `x[a:b:c]`: the sandbox's `getitem(x, slice(a, b, c))` is
+/// `x[slice]`, and Undefined where Python raises TypeError or LookupError
+/// (a generator — `d | items`, `map(…)` — is not subscriptable; `None`,
+/// numbers and dicts neither; indices must be ints or `None`). Subscripting
+/// Undefined raises (`Undefined.__getitem__`), and a zero step is Python's
+/// ValueError.
+pub fn slice(x: &Value, start: &Value, stop: &Value, step: &Value) -> Result<Value, Error> {
+    if x.is_undefined() {
+        return Err(undefined_error());
+    }
+    let index = |v: &Value| -> Option<Option<i64>> {
+        match v.kind() {
+            ValueKind::None => Some(None),
+            ValueKind::Bool => Some(Some(i64::from(v.is_true()))),
+            ValueKind::Number if v.is_integer() => v.as_i64().map(Some),
+            _ => None,
+        }
+    };
+    let (Some(a), Some(b), Some(c)) = (index(start), index(stop), index(step)) else {
+        return Ok(Value::UNDEFINED);
+    };
+    let step = c.unwrap_or(1);
+    if step == 0 {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "ValueError: slice step cannot be zero",
+        ));
+    }
+    let picks = |n: usize| -> Vec<usize> {
+        // CPython's `PySlice_AdjustIndices`.
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        let (lower, upper) = if step < 0 { (-1, n - 1) } else { (0, n) };
+        let adjust = |i: Option<i64>, default: i64| match i {
+            None => default,
+            Some(i) if i < 0 => (i + n).max(lower),
+            Some(i) => i.min(upper),
+        };
+        let mut i = adjust(a, if step < 0 { upper } else { lower });
+        let end = adjust(b, if step < 0 { lower } else { upper });
+        let mut out = Vec::new();
+        while (step > 0 && i < end) || (step < 0 && i > end) {
+            out.extend(usize::try_from(i).ok());
+            i = i.saturating_add(step);
+        }
+        out
+    };
+    match x.kind() {
+        ValueKind::String => {
+            let chars: Vec<char> = x.as_str().unwrap_or_default().chars().collect();
+            let s: String = picks(chars.len())
+                .into_iter()
+                .filter_map(|i| chars.get(i))
+                .collect();
+            Ok(if x.is_safe() {
+                Value::from_safe_string(s)
+            } else {
+                Value::from(s)
+            })
+        }
+        ValueKind::Seq | ValueKind::Iterable if !is_generator(x) && x.len().is_some() => {
+            super::limits::charge_walk(x)?;
+            let items: Vec<Value> = x.try_iter()?.collect();
+            let out: Vec<Value> = picks(items.len())
+                .into_iter()
+                .filter_map(|i| items.get(i).cloned())
+                .collect();
+            Ok(if x.is_tuple() {
+                Value::from(minijinja::value::Tuple::from(out))
+            } else {
+                Value::from(out)
+            })
+        }
+        _ => Ok(Value::UNDEFINED),
+    }
+}
+
 /// Python's unary `-x`.
 pub fn negate(v: &Value) -> Result<Value, Error> {
     match v.kind() {

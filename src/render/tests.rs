@@ -6,7 +6,7 @@ use serde_json::{json, Map};
 
 use super::{compile, default_now, RenderErrorKind, RenderInput};
 
-fn input(messages: serde_json::Value) -> RenderInput {
+pub(super) fn input(messages: serde_json::Value) -> RenderInput {
     RenderInput {
         messages,
         tools: None,
