@@ -37,14 +37,21 @@ fuzz_target!(|data: &[u8]| {
         if let Some(span) = f.span {
             let text = model.sources.iter().find(|s| s.path == f.path);
             if let Some(text) = text {
-                assert!(span.start <= span.end && span.end <= text.text.len() + 1, "{f:?}");
+                assert!(
+                    span.start <= span.end && span.end <= text.text.len() + 1,
+                    "{f:?}"
+                );
             }
         }
     }
     for t in &model.templates {
         // The offset map of a template inside JSON stays inside its file.
         if let Some(src) = model.sources.iter().find(|s| s.path == t.path) {
-            assert!(t.offsets.to_file(t.text.len()) <= src.text.len(), "{}", t.path);
+            assert!(
+                t.offsets.to_file(t.text.len()) <= src.text.len(),
+                "{}",
+                t.path
+            );
         }
     }
 });

@@ -10,7 +10,9 @@ use libfuzzer_sys::fuzz_target;
 use serde_json::{json, Map};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let compiled = match compile(text) {
         Ok(c) => c,
         Err(e) => {

@@ -24,7 +24,11 @@ fuzz_target!(|data: &[u8]| {
     let message = parts.next().unwrap_or("m").to_string();
     let help = parts.next().unwrap_or("").to_string();
     let source = parts.next().unwrap_or("").to_string();
-    let path = if path.is_empty() { "a".to_string() } else { path };
+    let path = if path.is_empty() {
+        "a".to_string()
+    } else {
+        path
+    };
     let mut findings = Vec::new();
     for (i, rule) in [Rule::ConfigInvalid, Rule::TemplateRender, Rule::EosMismatch]
         .into_iter()
