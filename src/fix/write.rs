@@ -74,12 +74,17 @@ pub fn write(change: &FileChange) -> Result<(), NotWritten> {
 }
 
 /// The file holds what the fix was computed from (or, for a new file, does
-/// not exist).
+/// not exist). Read through the one reader (`load::file`): a name swapped
+/// for a FIFO or a device since loading is "changed", never a blocking read.
 fn unchanged(change: &FileChange) -> Result<(), NotWritten> {
-    match (&change.before, std::fs::read(&change.path)) {
+    use crate::load::file::{read_capped, ReadFail};
+    match (
+        &change.before,
+        read_capped(&change.path, crate::load::MAX_FILE_BYTES),
+    ) {
         (Some(before), Ok(now)) if now == before.as_bytes() => Ok(()),
-        (None, Err(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        (Some(_), Err(e)) if e.kind() != std::io::ErrorKind::NotFound => Err(NotWritten::Io(e)),
+        (None, Err(ReadFail::Missing)) => Ok(()),
+        (Some(_), Err(ReadFail::Io(e))) => Err(NotWritten::Io(e)),
         _ => Err(NotWritten::Changed),
     }
 }
