@@ -166,14 +166,17 @@ pub fn discover(start: &Path) -> Result<Option<Config>, ConfigError> {
     } else {
         Some(start)
     };
+    // Anything under a config name but a folder is read, so a FIFO or a
+    // device there is an error of the run, never a config skipped in silence.
+    let present = |p: &Path| p.symlink_metadata().is_ok_and(|m| !m.is_dir());
     let mut dir = first;
     while let Some(d) = dir {
         let own = d.join(CONFIG_FILE);
-        if own.is_file() {
+        if present(&own) {
             return load(&own).map(Some);
         }
         let py = d.join("pyproject.toml");
-        if py.is_file() {
+        if present(&py) {
             if let Some(cfg) = load_pyproject(&py)? {
                 return Ok(Some(cfg));
             }

@@ -288,3 +288,17 @@ fn what_the_walk_cannot_enter_is_a_finding_on_that_path() {
         findings[1]
     );
 }
+
+#[test]
+fn a_config_file_that_is_a_fifo_is_an_error_not_skipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    model(&tmp.path().join("m"));
+    mkfifo(&tmp.path().join("chat-template-lint.toml"));
+    let out = common::ctl(tmp.path())
+        .args(["check", "m"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+}
