@@ -324,7 +324,7 @@ pub fn parse_vars(env: &EnvArgs) -> Result<Map<String, Value>> {
 }
 
 fn read_json_arg(path: &Path) -> Result<Value> {
-    let bytes = crate::load::file::read_input(path, crate::load::MAX_FILE_BYTES)
+    let bytes = crate::files::read_input(path, crate::load::MAX_FILE_BYTES)
         .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))?;
     serde_json::from_slice(&bytes)
         .with_context(|| format!("`{}` is not valid JSON", path.display()))
@@ -371,7 +371,7 @@ fn render(args: RenderArgs) -> Result<ExitCode> {
     };
     let text = match &file {
         Some(f) if f.extension().is_some_and(|e| e == "jinja") && args.template_name.is_none() => {
-            let bytes = crate::load::file::read_capped(f, crate::load::MAX_FILE_BYTES)
+            let bytes = crate::files::read_capped(f, crate::load::MAX_FILE_BYTES)
                 .map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", f.display()))?;
             String::from_utf8(bytes)
                 .with_context(|| format!("`{}` is not valid UTF-8", f.display()))?

@@ -227,7 +227,7 @@ fn read(path: &Path) -> Result<String, ConfigError> {
         column: 1,
         message,
     };
-    let bytes = crate::load::file::read_capped(path, MAX_CONFIG_BYTES)
+    let bytes = crate::files::read_capped(path, MAX_CONFIG_BYTES)
         .map_err(|e| fail(format!("cannot read the config file: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         fail(format!(

@@ -467,9 +467,9 @@ fn looks_like_model_file(file: &Path, name: &str) -> bool {
 }
 
 /// The file's bytes, when it is a regular file under the size cap (the
-/// one reader, `load::file`: a FIFO or device is never opened).
+/// one reader, `files`: a FIFO or device is never opened).
 fn read_capped(file: &Path) -> Option<Vec<u8>> {
-    crate::load::file::read_capped(file, MAX_FILE_BYTES).ok()
+    crate::files::read_capped(file, MAX_FILE_BYTES).ok()
 }
 
 /// The top-level keys of a JSON file; `None` when it cannot be read or is

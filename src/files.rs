@@ -1,9 +1,28 @@
 //! What discovery and loading agree on about files on disk: how large a
 //! file may be before it is not read, what a Git LFS pointer starts with,
-//! and which names are GGUF files. A leaf (it imports nothing from the
-//! crate), so `discover` runs before `load` without either importing the
-//! other's internals (they formed an import cycle).
+//! which names are GGUF files, and the one way the tool reads a file. A
+//! leaf (it imports nothing from the crate), so `discover` runs before
+//! `load` without either importing the other's internals (they formed an
+//! import cycle), and every reader (discover, load, gguf, config, hub, fix)
+//! shares it.
+//!
+//! The one reader: a name in a repository can hold anything: a FIFO
+//! (opening it for reading waits for a writer forever), a symlink to
+//! `/dev/zero` (reading it never ends), a multi-GB file. So:
+//! - only a regular file is opened, judged on the opened handle's own
+//!   metadata (a name swapped for a FIFO between a check and the open cannot
+//!   slip through), and opened non-blocking on Unix, so even that open
+//!   returns at once;
+//! - the read is bounded by the caller's cap (`Read::take`), never by the
+//!   size the file claims: a file that grows while read stops at the cap.
+//!
+//! Inputs the user names for one command (`--messages`, `--tools`, stdin)
+//! may be pipes (`--messages <(jq …)`): `read_input` accepts those, with the
+//! same cap.
 
+use std::fmt;
+use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 
 /// Files larger than this are not read. The largest real tokenizer_config.json
@@ -19,4 +38,163 @@ pub fn is_gguf_name(name: &str) -> bool {
     Path::new(name)
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("gguf"))
+}
+
+/// Why a file was not read.
+#[derive(Debug)]
+pub enum ReadFail {
+    /// Nothing at that path (or a dangling symlink).
+    Missing,
+    /// A folder, FIFO, socket or device.
+    NotRegular,
+    /// Larger than the cap (`len` is what was seen: the claimed size, or
+    /// the cap plus one when the file grew past it while read).
+    TooLarge { len: u64, cap: u64 },
+    /// Any other I/O error (permission denied, a path too long, …).
+    Io(std::io::Error),
+}
+
+impl fmt::Display for ReadFail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadFail::Missing => f.write_str("no such file"),
+            ReadFail::NotRegular => {
+                f.write_str("not a regular file (a folder, FIFO, socket or device)")
+            }
+            ReadFail::TooLarge { len, cap } => write!(
+                f,
+                "{} MB, over the {} MB limit",
+                len / (1024 * 1024),
+                cap / (1024 * 1024)
+            ),
+            ReadFail::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+fn io_fail(e: std::io::Error) -> ReadFail {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => ReadFail::Missing,
+        _ => ReadFail::Io(e),
+    }
+}
+
+/// Open `path` for reading if it is a regular file (after following
+/// symlinks). Never blocks: a FIFO is refused before and after the open.
+pub fn open_regular(path: &Path) -> Result<File, ReadFail> {
+    // Refuse what is plainly not a file before opening it at all.
+    let before = std::fs::metadata(path).map_err(|e| match io_fail(e) {
+        // A link to nothing is there, and broken: not the same as absent.
+        ReadFail::Missing if path.symlink_metadata().is_ok() => ReadFail::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "a symbolic link to a path that does not exist",
+        )),
+        other => other,
+    })?;
+    if !before.is_file() {
+        return Err(ReadFail::NotRegular);
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // A FIFO put there since the check opens at once instead of waiting
+        // for a writer; for a regular file the flag changes nothing.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(io_fail)?;
+    // Judge what was opened, not what the name was a moment ago.
+    if !file.metadata().map_err(ReadFail::Io)?.is_file() {
+        return Err(ReadFail::NotRegular);
+    }
+    Ok(file)
+}
+
+/// The bytes of the regular file at `path`, at most `cap` of them.
+pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadFail> {
+    let file = open_regular(path)?;
+    let len = file.metadata().map_err(ReadFail::Io)?.len();
+    if len > cap {
+        return Err(ReadFail::TooLarge { len, cap });
+    }
+    read_bounded(file, cap)
+}
+
+/// A file or pipe the user named for one command (`-` is stdin), at most
+/// `cap` bytes. Pipes are allowed (process substitution); devices and
+/// folders are not.
+pub fn read_input(path: &Path, cap: u64) -> Result<Vec<u8>, ReadFail> {
+    if path.as_os_str() == "-" {
+        return read_bounded(std::io::stdin().lock(), cap);
+    }
+    let meta = std::fs::metadata(path).map_err(io_fail)?;
+    #[cfg(unix)]
+    let pipe = std::os::unix::fs::FileTypeExt::is_fifo(&meta.file_type());
+    #[cfg(not(unix))]
+    let pipe = false;
+    if !meta.is_file() && !pipe {
+        return Err(ReadFail::NotRegular);
+    }
+    read_bounded(File::open(path).map_err(io_fail)?, cap)
+}
+
+/// Read to the end, but never more than `cap` bytes.
+fn read_bounded(source: impl Read, cap: u64) -> Result<Vec<u8>, ReadFail> {
+    let mut bytes = Vec::new();
+    source
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadFail::Io)?;
+    if bytes.len() as u64 > cap {
+        return Err(ReadFail::TooLarge {
+            len: bytes.len() as u64,
+            cap,
+        });
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_file_and_refuses_what_is_not_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("a.json");
+        std::fs::write(&file, b"{}").expect("write");
+        assert_eq!(read_capped(&file, 10).expect("reads"), b"{}");
+        assert!(matches!(
+            read_capped(&file, 1),
+            Err(ReadFail::TooLarge { len: 2, cap: 1 })
+        ));
+        assert!(matches!(
+            read_capped(&dir.path().join("none"), 10),
+            Err(ReadFail::Missing)
+        ));
+        assert!(matches!(
+            read_capped(dir.path(), 10),
+            Err(ReadFail::NotRegular)
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn devices_are_not_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let link = dir.path().join("tokenizer.json");
+        std::os::unix::fs::symlink("/dev/zero", &link).expect("symlink");
+        assert!(matches!(read_capped(&link, 10), Err(ReadFail::NotRegular)));
+        assert!(matches!(read_input(&link, 10), Err(ReadFail::NotRegular)));
+    }
+
+    #[test]
+    fn a_stream_is_cut_at_the_cap() {
+        let endless = std::io::repeat(b'x');
+        assert!(matches!(
+            read_bounded(endless, 1000),
+            Err(ReadFail::TooLarge { len: 1001, .. })
+        ));
+    }
 }

@@ -154,7 +154,7 @@ impl CatFile {
         let is_blob = kind == "blob";
         // Read the contents (and the LF after them) even when unused, so the
         // next answer starts where it should. A blob past the size cap of
-        // the files the tool reads (`load::file`) is skipped, not held.
+        // the files the tool reads (`files`) is skipped, not held.
         if size as u64 > crate::load::MAX_FILE_BYTES {
             let skipped = std::io::copy(
                 &mut (&mut self.stdout).take(size as u64 + 1),

@@ -76,7 +76,7 @@ pub fn looks_like_hub_id(arg: &str) -> bool {
 pub fn snapshot(id: &str, cache: &Path) -> Result<PathBuf> {
     let repo = cache.join(format!("models--{}", id.replace('/', "--")));
     let snapshots = repo.join("snapshots");
-    let main = crate::load::file::read_capped(&repo.join("refs").join("main"), 1024)
+    let main = crate::files::read_capped(&repo.join("refs").join("main"), 1024)
         .ok()
         .map(|b| String::from_utf8_lossy(&b).trim().to_string())
         .filter(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_hexdigit()))

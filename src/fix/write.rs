@@ -74,10 +74,10 @@ pub fn write(change: &FileChange) -> Result<(), NotWritten> {
 }
 
 /// The file holds what the fix was computed from (or, for a new file, does
-/// not exist). Read through the one reader (`load::file`): a name swapped
+/// not exist). Read through the one reader (`files`): a name swapped
 /// for a FIFO or a device since loading is "changed", never a blocking read.
 fn unchanged(change: &FileChange) -> Result<(), NotWritten> {
-    use crate::load::file::{read_capped, ReadFail};
+    use crate::files::{read_capped, ReadFail};
     match (
         &change.before,
         read_capped(&change.path, crate::load::MAX_FILE_BYTES),

@@ -80,9 +80,9 @@ impl Invalid {
 }
 
 impl ReadError {
-    /// Why the one reader (`load::file`) refused to open the file.
-    pub fn from_fail(fail: crate::load::file::ReadFail) -> ReadError {
-        use crate::load::file::ReadFail;
+    /// Why the one reader (`files`) refused to open the file.
+    pub fn from_fail(fail: crate::files::ReadFail) -> ReadError {
+        use crate::files::ReadFail;
         match fail {
             ReadFail::Io(e) => ReadError::Io(e),
             ReadFail::Missing => ReadError::Io(std::io::ErrorKind::NotFound.into()),
@@ -101,7 +101,7 @@ impl From<Invalid> for ReadError {
 
 /// Read the metadata of the GGUF file at `path`.
 pub fn read(path: &Path) -> Result<Metadata, ReadError> {
-    let file = crate::load::file::open_regular(path).map_err(ReadError::from_fail)?;
+    let file = crate::files::open_regular(path).map_err(ReadError::from_fail)?;
     let len = file.metadata().map_err(ReadError::Io)?.len();
     read_from(file, len)
 }

@@ -118,7 +118,7 @@ impl Vocab {
 
 /// Read the vocabulary facts of the file at `path` (its `meta` read before).
 pub fn read(path: &Path, meta: &Metadata) -> Result<Vocab, ReadError> {
-    let file = crate::load::file::open_regular(path).map_err(ReadError::from_fail)?;
+    let file = crate::files::open_regular(path).map_err(ReadError::from_fail)?;
     read_from(file, meta).map_err(ReadError::Invalid)
 }
 

@@ -182,7 +182,6 @@ impl Default for LoadOptions {
     }
 }
 
-pub mod file;
 mod folder;
 mod gguf;
 pub mod json;

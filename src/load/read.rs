@@ -6,10 +6,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::file::{read_capped, ReadFail};
 use super::json::offset_of;
 use super::{LoadedModel, SourceFile};
 use crate::discover::join_rel;
+use crate::files::{read_capped, ReadFail};
 use crate::finding::{Finding, Span};
 use crate::rule::Rule;
 

@@ -358,26 +358,9 @@ impl Walker<'_> {
             return;
         }
         pending.push((cursor, end, ", none".repeat(3 - next) + ")"));
-        let d = self.depth;
-        self.edits.push((
-            Edit {
-                start: xs,
-                end: xs,
-                with: "__pyslice__(".into(),
-            },
-            2,
-            d,
-        ));
+        self.push(Rank::Open, xs..xs, "__pyslice__(");
         for (start, end, with) in pending {
-            self.edits.push((
-                Edit {
-                    start,
-                    end,
-                    with: with.into(),
-                },
-                1,
-                d,
-            ));
+            self.push(Rank::Replace, start..end, with);
         }
     }
 
