@@ -97,11 +97,18 @@ pub fn add(a: &Value, b: &Value) -> Result<Value, Error> {
                 Value::from(items)
             })
         }
-        _ => Err(type_error(format!(
-            "unsupported operand type(s) for +: '{}' and '{}'",
-            py_type(a),
-            py_type(b)
-        ))),
+        // CPython's words: a str, list or tuple on the left says what it
+        // can be concatenated with.
+        _ => Err(type_error(match py_type(a) {
+            left @ ("str" | "list" | "tuple") => format!(
+                "can only concatenate {left} (not \"{}\") to {left}",
+                py_type(b)
+            ),
+            left => format!(
+                "unsupported operand type(s) for +: '{left}' and '{}'",
+                py_type(b)
+            ),
+        })),
     }
 }
 
