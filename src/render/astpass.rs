@@ -30,10 +30,11 @@
 //!   minijinja a lazy iterable that `tojson` and `is sequence` do not take
 //!   for a list, and for a variable `l * n` up to 10^8 items uncharged.
 //!
-//! - `x[a:b:c]` → `__pyslice__(x, a, b, c)`: jinja2's sandbox subscripts
-//!   with `obj[slice(a, b, c)]` and returns Undefined where Python raises
-//!   TypeError (a generator such as `d | items`, `None`, a number, float
-//!   indices); minijinja slices any iterable.
+//! - `x[a:b:c]` → `__pyslice__(x, a, b, c, folded)`: jinja2 writes
+//!   `x[slice(a, b, c)]` directly, so Python's TypeError surfaces (a
+//!   generator such as `d | items`, `None`, a number, float indices), except
+//!   for all-constant slices, which its optimizer folds through the
+//!   sandbox's `getitem` into Undefined; minijinja slices any iterable.
 //!
 //! - `-x` → `__pyneg__(x)`: Python negates booleans as ints (`-True` is
 //!   `-1`) and raises TypeError on strings.
@@ -322,7 +323,8 @@ impl Walker<'_> {
         self.push(Rank::Close, re..re, close);
     }
 
-    /// `x[a:b:c]` → `__pyslice__(x, a, b, c)` (`none` for a missing part).
+    /// `x[a:b:c]` → `__pyslice__(x, a, b, c, folded)` (`none` for a missing
+    /// part; `folded` when jinja2's optimizer would fold it: all constants).
     fn slice(&mut self, s: &ast::Slice<'_>, whole: &ast::Expr<'_>) {
         let (xs, xe) = self.grouped(extent(&s.expr));
         let end = extent(whole).1;
@@ -330,6 +332,10 @@ impl Walker<'_> {
             return;
         }
         let parts = [&s.start, &s.stop, &s.step];
+        let folded = s.expr.as_const().is_some()
+            && parts
+                .iter()
+                .all(|p| p.as_ref().is_none_or(|p| p.as_const().is_some()));
         let mut cursor = xe;
         let mut next = 0;
         let mut pending: Vec<(usize, usize, String)> = Vec::new();
@@ -357,7 +363,8 @@ impl Walker<'_> {
         {
             return;
         }
-        pending.push((cursor, end, ", none".repeat(3 - next) + ")"));
+        let close = if folded { ", true)" } else { ", false)" };
+        pending.push((cursor, end, ", none".repeat(3 - next) + close));
         self.push(Rank::Open, xs..xs, "__pyslice__(");
         for (start, end, with) in pending {
             self.push(Rank::Replace, start..end, with);

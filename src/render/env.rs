@@ -63,9 +63,10 @@ pub fn environment(syntax: SyntaxConfig, fuel: u64) -> Environment<'static> {
     env.add_function("__pyattr__", private_attr);
     env.add_function("__pyneg__", |v: Value| pyops::negate(&v));
     env.add_function("__pymul__", |a: Value, b: Value| pyops::multiply(&a, &b));
-    env.add_function("__pyslice__", |x: Value, a: Value, b: Value, c: Value| {
-        pyops::slice(&x, &a, &b, &c)
-    });
+    env.add_function(
+        "__pyslice__",
+        |x: Value, a: Value, b: Value, c: Value, folded: bool| pyops::slice(&x, &a, &b, &c, folded),
+    );
     env.add_function("__pyin__", |a: Value, b: Value| pyops::contains(&a, &b));
     env.add_function("__pycmp__", |a: Value, op: &str, b: Value| {
         pyops::compare(&a, op, &b)

@@ -261,7 +261,7 @@ mod tests {
         assert_eq!(
             r.source,
             // (the AST pass then turns the slice into jinja2's getitem)
-            "{% for m in __pyiter__(__pyslice__(messages, 1, none, none)) if m %}{% for k in __pyiter__((a or b)) %}{% endfor %}{% endfor %}"
+            "{% for m in __pyiter__(__pyslice__(messages, 1, none, none, false)) if m %}{% for k in __pyiter__((a or b)) %}{% endfor %}{% endfor %}"
         );
     }
 

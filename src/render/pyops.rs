@@ -184,15 +184,43 @@ pub fn compare(a: &Value, op: &str, b: &Value) -> Result<bool, Error> {
     })
 }
 
-/// jinja2's `x[a:b:c]`: the sandbox's `getitem(x, slice(a, b, c))` is
-/// `x[slice]`, and Undefined where Python raises TypeError or LookupError
-/// (a generator — `d | items`, `map(…)` — is not subscriptable; `None`,
-/// numbers and dicts neither; indices must be ints or `None`). Subscripting
-/// Undefined raises (`Undefined.__getitem__`), and a zero step is Python's
-/// ValueError.
-pub fn slice(x: &Value, start: &Value, stop: &Value, step: &Value) -> Result<Value, Error> {
+/// jinja2's `x[a:b:c]`. Slices bypass the environment's `getitem`
+/// (jinja2's `CodeGenerator.visit_Getitem` writes `x[slice]` directly), so
+/// at run time Python's own errors surface: a generator (`d | items`,
+/// `map(…)`), `None` and numbers are not subscriptable, a dict raises on the
+/// slice key, indices must be ints, `None` or booleans, and a zero step is
+/// a ValueError. `folded`: the operand and every index are constants, which
+/// jinja2's optimizer folds through the sandbox's `getitem` at compile time
+/// (`Getitem.as_const`), and that returns Undefined where Python raises
+/// TypeError (`{{ none[1:] }}` prints nothing). Subscripting Undefined raises
+/// (`Undefined.__getitem__`).
+pub fn slice(
+    x: &Value,
+    start: &Value,
+    stop: &Value,
+    step: &Value,
+    folded: bool,
+) -> Result<Value, Error> {
     if x.is_undefined() {
         return Err(undefined_error());
+    }
+    let raise = |msg: String| {
+        if folded {
+            Ok(Value::UNDEFINED)
+        } else {
+            Err(type_error(msg))
+        }
+    };
+    let sliceable = match x.kind() {
+        ValueKind::String => true,
+        ValueKind::Seq | ValueKind::Iterable => !is_generator(x) && x.len().is_some(),
+        _ => false,
+    };
+    if !sliceable {
+        return match x.kind() {
+            ValueKind::Map => raise("unhashable type: 'slice'".into()),
+            _ => raise(format!("'{}' object is not subscriptable", py_type(x))),
+        };
     }
     let index = |v: &Value| -> Option<Option<i64>> {
         match v.kind() {
@@ -203,7 +231,7 @@ pub fn slice(x: &Value, start: &Value, stop: &Value, step: &Value) -> Result<Val
         }
     };
     let (Some(a), Some(b), Some(c)) = (index(start), index(stop), index(step)) else {
-        return Ok(Value::UNDEFINED);
+        return raise("slice indices must be integers or None or have an __index__ method".into());
     };
     let step = c.unwrap_or(1);
     if step == 0 {
@@ -230,34 +258,29 @@ pub fn slice(x: &Value, start: &Value, stop: &Value, step: &Value) -> Result<Val
         }
         out
     };
-    match x.kind() {
-        ValueKind::String => {
-            let chars: Vec<char> = x.as_str().unwrap_or_default().chars().collect();
-            let s: String = picks(chars.len())
-                .into_iter()
-                .filter_map(|i| chars.get(i))
-                .collect();
-            Ok(if x.is_safe() {
-                Value::from_safe_string(s)
-            } else {
-                Value::from(s)
-            })
-        }
-        ValueKind::Seq | ValueKind::Iterable if !is_generator(x) && x.len().is_some() => {
-            super::limits::charge_walk(x)?;
-            let items: Vec<Value> = x.try_iter()?.collect();
-            let out: Vec<Value> = picks(items.len())
-                .into_iter()
-                .filter_map(|i| items.get(i).cloned())
-                .collect();
-            Ok(if x.is_tuple() {
-                Value::from(minijinja::value::Tuple::from(out))
-            } else {
-                Value::from(out)
-            })
-        }
-        _ => Ok(Value::UNDEFINED),
+    if let Some(text) = x.as_str() {
+        let chars: Vec<char> = text.chars().collect();
+        let s: String = picks(chars.len())
+            .into_iter()
+            .filter_map(|i| chars.get(i))
+            .collect();
+        return Ok(if x.is_safe() {
+            Value::from_safe_string(s)
+        } else {
+            Value::from(s)
+        });
     }
+    super::limits::charge_walk(x)?;
+    let items: Vec<Value> = x.try_iter()?.collect();
+    let out: Vec<Value> = picks(items.len())
+        .into_iter()
+        .filter_map(|i| items.get(i).cloned())
+        .collect();
+    Ok(if x.is_tuple() {
+        Value::from(minijinja::value::Tuple::from(out))
+    } else {
+        Value::from(out)
+    })
 }
 
 /// Python's unary `-x`.
