@@ -1,29 +1,36 @@
 //! The `check` pipeline, one way through:
 //! discover → load → compile + render probes → rules → resolve → report.
 //!
-//! Data flows down only. Model folders are checked in parallel; each distinct
-//! template text is compiled once per folder.
+//! Data flows down only. Model folders are checked in parallel; the work on
+//! a template is keyed by its content (`cache`): each distinct text is
+//! compiled once per run, and its probes rendered once per distinct set of
+//! variables, however many folders hold it. Findings are then made per
+//! folder, with that folder's paths, line mapping and tokenizer facts. What
+//! a folder leaves for the report is its findings, counts and capabilities
+//! (and the text of the files its findings point into), never its renders:
+//! memory stays flat in the number of folders.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Result;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::baseline::Baseline;
-use crate::capabilities::{detect as detect_capabilities, Capability};
+use crate::cache::{Work, WorkCache};
 use crate::discover::ModelDir;
 use crate::discover::{discover_all, DiscoverOptions};
 use crate::finding::Finding;
 use crate::load::{load_with, LoadOptions, LoadedModel, Runtime, Template};
-use crate::probes::{render_probes, Renders};
-use crate::render::compile;
 use crate::resolve::{resolve, CheckedModel, CheckedTemplate, Report, Settings, Stats};
 use crate::rules::{
     check_model_rules, check_template_rules, BaselineTemplate, ModelContext, Needs, Rule,
-    RuleOptions, TemplateContext, TABLE,
+    RuleOptions, TemplateContext, TemplateWork, TABLE,
 };
+use crate::suppress::Inline;
+pub use crate::vars::{probe_vars, template_vars};
 
 /// Everything `check` needs besides reporting policy.
 #[derive(Debug, Default)]
@@ -43,6 +50,9 @@ pub struct CheckOptions {
     /// The report lists each template's capabilities (`--capabilities`, the
     /// step summary): render the probes even when no running rule needs them.
     pub capabilities: bool,
+    /// Work out every template in every folder afresh (`--no-cache`): the
+    /// output is the same, only slower; tests compare the two.
+    pub no_cache: bool,
 }
 
 /// What one run does, read from the rule table: which rules run, and the
@@ -90,13 +100,63 @@ impl Plan {
     }
 }
 
-/// What one model folder produced.
+/// What one model folder (or GGUF file) leaves for the report.
 struct ModelResult {
-    model: LoadedModel,
+    rel_dir: String,
+    runtime: Runtime,
+    loose: bool,
+    templates: Vec<CheckedTemplate>,
     findings: Vec<Finding>,
     renders: usize,
-    /// Capabilities of each template, in `model.templates` order.
-    capabilities: Vec<Vec<Capability>>,
+    /// `(path, text)` of the files this folder's findings point into.
+    sources: Vec<(String, Arc<str>)>,
+    /// The inline suppressions of its templates.
+    inline: Inline,
+}
+
+impl ModelResult {
+    /// Keep of `model` only what the report reads.
+    fn new(
+        model: &LoadedModel,
+        mut findings: Vec<Finding>,
+        checked: Checked,
+        cache: &WorkCache,
+    ) -> ModelResult {
+        findings.extend(checked.findings);
+        let pointed: HashSet<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+        let sources = model
+            .sources
+            .iter()
+            .filter(|s| pointed.contains(s.path.as_str()))
+            .map(|s| (s.path.clone(), cache.intern(&s.text)))
+            .collect();
+        let mut capabilities = checked.capabilities;
+        // Reports zip capabilities with templates: one entry per template.
+        capabilities.resize_with(model.templates.len(), Vec::new);
+        let templates = model
+            .templates
+            .iter()
+            .zip(capabilities)
+            .map(|(t, capabilities)| CheckedTemplate {
+                name: t.name.clone(),
+                path: t.path.clone(),
+                line: template_line(model, t),
+                capabilities,
+            })
+            .collect();
+        let mut inline = Inline::default();
+        inline.read(model);
+        ModelResult {
+            inline,
+            rel_dir: model.rel_dir.clone(),
+            runtime: model.runtime,
+            loose: model.loose,
+            templates,
+            findings,
+            renders: checked.renders,
+            sources,
+        }
+    }
 }
 
 /// Run the whole check and resolve the findings into a report.
@@ -104,52 +164,41 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
     let discovered = discover_all(&opts.paths, &opts.root, &opts.discover)?;
     let dirs = discovered.dirs;
     let plan = Plan::new(opts, settings);
+    let cache = WorkCache::new(!opts.no_cache, plan.renders, opts.now);
     let results: Vec<ModelResult> = dirs
         .par_iter()
-        .flat_map(|md| caught(md, || check_one(md, opts, &plan)))
+        .flat_map(|md| caught(md, || check_one(md, opts, &plan, &cache)))
         .collect();
+    drop(cache);
 
     // What discovery could not look into is said, never skipped.
     let mut findings = discovered.unreadable;
     let mut sources = BTreeMap::new();
     let mut stats = Stats::default();
     let mut models = Vec::new();
-    let mut inline = crate::suppress::Inline::default();
+    let mut inline = Inline::default();
     for r in results {
-        inline.read(&r.model);
-        match (r.model.runtime, r.model.loose) {
+        inline.scopes.extend(r.inline.scopes);
+        inline.malformed.extend(r.inline.malformed);
+        match (r.runtime, r.loose) {
             // A GGUF file is part of its folder, not a folder of its own.
             (Runtime::LlamaCpp, _) => {}
             (Runtime::Transformers, true) => stats.files += 1,
             (Runtime::Transformers, false) => stats.folders += 1,
         }
-        stats.templates += r.model.templates.len();
+        stats.templates += r.templates.len();
         stats.renders += r.renders;
         findings.extend(r.findings);
         models.push(CheckedModel {
-            rel_dir: r.model.rel_dir.clone(),
-            templates: r
-                .model
-                .templates
-                .iter()
-                .zip(r.capabilities)
-                .map(|(t, capabilities)| CheckedTemplate {
-                    name: t.name.clone(),
-                    path: t.path.clone(),
-                    line: template_line(&r.model, t),
-                    capabilities,
-                })
-                .collect(),
+            rel_dir: r.rel_dir,
+            templates: r.templates,
         });
-        for s in r.model.sources {
-            sources.insert(s.path, s.text);
-        }
+        sources.extend(r.sources);
     }
     let resolved = resolve(findings, &inline, &plan.rules, settings);
     let findings = resolved.findings;
     // Keep only the texts that findings point into: reports need nothing else.
-    let pointed: std::collections::HashSet<&str> =
-        findings.iter().map(|f| f.path.as_str()).collect();
+    let pointed: HashSet<&str> = findings.iter().map(|f| f.path.as_str()).collect();
     sources.retain(|path, _| pointed.contains(path.as_str()));
     Ok(Report {
         findings,
@@ -165,7 +214,7 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
 }
 
 /// The 1-based line of the file where `template` starts.
-fn template_line(model: &LoadedModel, template: &crate::load::Template) -> usize {
+fn template_line(model: &LoadedModel, template: &Template) -> usize {
     model
         .sources
         .iter()
@@ -175,46 +224,32 @@ fn template_line(model: &LoadedModel, template: &crate::load::Template) -> usize
         })
 }
 
-/// Template variables for a folder: its special tokens, then `--var`s.
-pub fn template_vars(model: &LoadedModel, user: &Map<String, Value>) -> Map<String, Value> {
-    let mut vars: Map<String, Value> = model
-        .special_tokens
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
-    for (k, v) in user {
-        vars.insert(k.clone(), v.clone());
+/// The pipeline's work on each of `templates` (none when no running rule
+/// looks at templates).
+fn works(
+    templates: &[Template],
+    vars: &Map<String, Value>,
+    plan: &Plan,
+    cache: &WorkCache,
+) -> Vec<Work> {
+    if !plan.templates {
+        return Vec::new();
     }
-    vars
+    templates
+        .iter()
+        .map(|t| cache.work(&t.text, vars))
+        .collect()
 }
 
-/// Stand-ins for the special tokens of a folder that has no
-/// tokenizer_config.json (a lone `.jinja` file, a `chat_template.jinja`-only
-/// folder): its tokenizer is unknown, not token-less, and a template that
-/// writes `bos_token + …` must still render on the probes. The values are the
-/// conformance environment's (`../shared/conformance`); `--var` overrides them.
-const UNKNOWN_TOKENIZER_TOKENS: [(&str, &str); 4] = [
-    ("bos_token", "<s>"),
-    ("eos_token", "</s>"),
-    ("unk_token", "<unk>"),
-    ("pad_token", "<pad>"),
-];
-
-/// The variables the probes are rendered with: `template_vars`, with
-/// stand-in special tokens when the folder's tokenizer is unknown (no
-/// tokenizer_config.json, or a loose JSON file that names no special token:
-/// a processor's `chat_template.json` saved on its own).
-pub fn probe_vars(model: &LoadedModel, user: &Map<String, Value>) -> Map<String, Value> {
-    let unknown = !model.has_tokenizer_config || (model.loose && model.special_tokens.is_empty());
-    if !unknown {
-        return template_vars(model, user);
-    }
-    let mut vars: Map<String, Value> = UNKNOWN_TOKENIZER_TOKENS
+/// Borrowed views of `works`, as the rules see them.
+fn views(works: &[Work]) -> Vec<TemplateWork<'_>> {
+    works
         .iter()
-        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
-        .collect();
-    vars.extend(template_vars(model, user));
-    vars
+        .map(|w| TemplateWork {
+            compiled: w.compiled.as_ref().as_ref(),
+            renders: &w.rendered.renders,
+        })
+        .collect()
 }
 
 /// The work on one folder, with a panic (a bug of ours on some input) kept
@@ -230,19 +265,24 @@ fn caught(md: &ModelDir, work: impl FnOnce() -> Vec<ModelResult>) -> Vec<ModelRe
                 format!("internal error of chat-template-lint while checking `{}` (please report it): {what}; this folder was not checked", md.rel_dir),
             );
             vec![ModelResult {
-                model: LoadedModel {
-                    dir: md.dir.clone(),
-                    rel_dir: md.rel_dir.clone(),
-                    ..LoadedModel::default()
-                },
+                rel_dir: md.rel_dir.clone(),
+                runtime: Runtime::default(),
+                loose: false,
+                templates: Vec::new(),
                 findings: vec![finding],
                 renders: 0,
-                capabilities: Vec::new(),
+                sources: Vec::new(),
+                inline: Inline::default(),
             }]
         })
 }
 
-fn check_one(md: &ModelDir, opts: &CheckOptions, plan: &Plan) -> Vec<ModelResult> {
+fn check_one(
+    md: &ModelDir,
+    opts: &CheckOptions,
+    plan: &Plan,
+    cache: &WorkCache,
+) -> Vec<ModelResult> {
     let mut model = load_with(md, &plan.load);
     let ggufs = std::mem::take(&mut model.ggufs);
     // Loading's own findings (`config-invalid`); `resolve` drops disabled ones.
@@ -254,31 +294,30 @@ fn check_one(md: &ModelDir, opts: &CheckOptions, plan: &Plan) -> Vec<ModelResult
     let lost = baseline
         .filter(|_| !gguf_only)
         .map(|b| b.templates_for(&model));
+    let vars = probe_vars(&model, &opts.vars);
+    // Every template a rule looks at is worked out here, the sources
+    // transformers ignores included, with the same variables and clock.
+    let used = works(&model.templates, &vars, plan, cache);
+    let shadowed = works(&model.shadowed, &vars, plan, cache);
+    let (used_views, shadowed_views) = (views(&used), views(&shadowed));
     let ctx = ModelContext {
         model: &model,
         baseline: lost.as_deref(),
         options: &opts.rule_options,
+        templates: &used_views,
+        shadowed: &shadowed_views,
     };
     findings.extend(check_model_rules(&ctx, |r| plan.runs_on(r, &model)));
-    let checked = check_templates(&model, opts, plan, |t| {
+    let checked = check_templates(&model, &used, &vars, opts, plan, cache, |t| {
         baseline
             .and_then(|b| b.find(&model, t))
             .map(|found| (found.origin, found.text))
     });
-    findings.extend(checked.findings);
     let mut out = Vec::with_capacity(1 + ggufs.len());
+    out.push(ModelResult::new(&model, findings, checked, cache));
     for gguf in ggufs {
-        out.push(check_gguf(gguf, &model, opts, plan));
+        out.push(check_gguf(gguf, &model, opts, plan, cache));
     }
-    out.insert(
-        0,
-        ModelResult {
-            model,
-            findings,
-            renders: checked.renders,
-            capabilities: checked.capabilities,
-        },
-    );
     out
 }
 
@@ -290,6 +329,7 @@ fn check_gguf(
     folder: &LoadedModel,
     opts: &CheckOptions,
     plan: &Plan,
+    cache: &WorkCache,
 ) -> ModelResult {
     let mut findings = gguf.findings.clone();
     let baseline = opts
@@ -307,13 +347,18 @@ fn check_gguf(
             .map(|t| (t.name.clone(), t.path.clone()))
             .collect()
     };
+    let vars = probe_vars(&gguf, &opts.vars);
+    let used = works(&gguf.templates, &vars, plan, cache);
+    let used_views = views(&used);
     let ctx = ModelContext {
         model: &gguf,
         baseline: Some(&expected),
         options: &opts.rule_options,
+        templates: &used_views,
+        shadowed: &[],
     };
     findings.extend(check_model_rules(&ctx, |r| plan.runs_on(r, &gguf)));
-    let checked = check_templates(&gguf, opts, plan, |t| {
+    let checked = check_templates(&gguf, &used, &vars, opts, plan, cache, |t| {
         match folder.templates.iter().find(|f| f.name == t.name) {
             Some(f) => Some((f.path.clone(), f.text.clone())),
             None if folder.templates.is_empty() => baseline
@@ -322,76 +367,60 @@ fn check_gguf(
             None => None,
         }
     });
-    findings.extend(checked.findings);
-    ModelResult {
-        model: gguf,
-        findings,
-        renders: checked.renders,
-        capabilities: checked.capabilities,
-    }
+    ModelResult::new(&gguf, findings, checked, cache)
 }
 
 /// What the template rules produced for one model.
 struct Checked {
     findings: Vec<Finding>,
     renders: usize,
-    /// One entry per template of the model.
-    capabilities: Vec<Vec<Capability>>,
+    /// One entry per template of the model (fewer when none was worked out).
+    capabilities: Vec<Vec<crate::capabilities::Capability>>,
 }
 
-/// Compile, render and check every template of `model`. `reference` gives
-/// the `(origin, text)` a template is compared with (a baseline's, or for a
-/// GGUF the folder's), rendered with the same variables.
+/// Check every template of `model` on its `works` (one per template).
+/// `reference` gives the `(origin, text)` a template is compared with (a
+/// baseline's, or for a GGUF the folder's), rendered with the same variables.
 fn check_templates(
     model: &LoadedModel,
+    works: &[Work],
+    vars: &Map<String, Value>,
     opts: &CheckOptions,
     plan: &Plan,
+    cache: &WorkCache,
     reference: impl Fn(&Template) -> Option<(String, String)>,
 ) -> Checked {
-    let vars = probe_vars(model, &opts.vars);
     let mut findings = Vec::new();
     let mut renders_count = 0;
     let mut capabilities = Vec::new();
-    for template in model.templates.iter().filter(|_| plan.templates) {
-        let compiled = compile(&template.text);
-        let renders = match &compiled {
-            Ok(c) if plan.renders => render_probes(c, &vars, opts.now),
-            Ok(_) | Err(_) => Renders::default(),
-        };
+    for (template, work) in model.templates.iter().zip(works) {
+        let renders = &work.rendered.renders;
         renders_count += renders.count();
-        capabilities.push(match &compiled {
-            Ok(_) if plan.renders => detect_capabilities(&renders, &template.text),
-            Ok(_) | Err(_) => Vec::new(),
-        });
+        capabilities.push(work.rendered.capabilities.clone());
         let baseline = reference(template).map(|(origin, text)| {
             // An identical text renders identically: the drift rules
             // compare texts first and need no renders then.
-            let renders = if text == template.text {
-                Renders::default()
+            let rendered = if text == template.text {
+                Arc::default()
             } else {
-                match compile(&text) {
-                    Ok(c) => render_probes(&c, &vars, opts.now),
-                    Err(_) => Renders::default(),
-                }
+                cache.work(&text, vars).rendered
             };
             BaselineTemplate {
                 origin,
                 text,
-                renders,
+                rendered,
             }
         });
         let ctx = TemplateContext {
             model,
             template,
-            compiled: compiled.as_ref(),
-            renders: &renders,
+            compiled: work.compiled.as_ref().as_ref(),
+            renders,
             baseline: baseline.as_ref(),
             options: &opts.rule_options,
         };
         findings.extend(check_template_rules(&ctx, |r| plan.runs_on(r, model)));
     }
-    // Reports zip capabilities with templates: one entry per template.
-    capabilities.resize_with(model.templates.len(), Vec::new);
     Checked {
         findings,
         renders: renders_count,

@@ -85,6 +85,10 @@ pub struct CheckArgs {
     /// a line per template in text, a `capabilities` entry per template in JSON.
     #[arg(long)]
     pub capabilities: bool,
+    /// Work out each template in each folder afresh instead of once per
+    /// distinct content (for testing that the cache changes nothing).
+    #[arg(long, hide = true)]
+    pub no_cache: bool,
     #[command(flatten)]
     pub fix: FixArgs,
 }

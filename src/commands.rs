@@ -123,6 +123,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
         rule_options: RuleOptions {
             require: cfg.require.clone().unwrap_or_default(),
         },
+        no_cache: args.no_cache,
     };
     let mut report = run_check(&opts, &settings)?;
     let mut fixed = None;

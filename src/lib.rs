@@ -6,6 +6,7 @@
 //! writes, and only to the writers it is given.
 
 pub mod baseline;
+pub mod cache;
 pub mod capabilities;
 pub mod check;
 pub mod cli;
@@ -28,3 +29,4 @@ pub mod resolve;
 pub mod rule;
 pub mod rules;
 pub mod suppress;
+mod vars;

@@ -11,6 +11,9 @@
 //! renders per template in all. The conversations and their closed set of
 //! ids are in `probes/conversations.rs`; this file renders them.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
 use serde_json::{Map, Value};
 
 use crate::render::{Compiled, RenderError, RenderErrorKind, RenderInput};
@@ -57,6 +60,10 @@ pub struct Renders {
     /// render a variant of the template the same way (`render_variant`).
     pub vars: Map<String, Value>,
     pub now: chrono::NaiveDateTime,
+    /// Answers already worked out on these renders (`Renders::remember`):
+    /// renders are shared by every folder holding the same template, and so
+    /// are the variant renders a rule makes on them.
+    memo: Mutex<HashMap<String, Option<std::ops::Range<usize>>>>,
 }
 
 /// A training render (`add_generation_prompt=false`) with the byte ranges
@@ -200,10 +207,29 @@ pub fn render_probes(
         generation,
         vars: vars.clone(),
         now,
+        memo: Mutex::default(),
     }
 }
 
 impl Renders {
+    /// The answer `key` names, worked out by `work` the first time it is
+    /// asked on these renders. `key` must say everything `work` reads besides
+    /// the renders. The lock is not held while `work` runs (two workers may
+    /// both work out a new key: the answers are the same).
+    pub fn remember(
+        &self,
+        key: String,
+        work: impl FnOnce() -> Option<std::ops::Range<usize>>,
+    ) -> Option<std::ops::Range<usize>> {
+        let memo = || self.memo.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = memo().get(&key) {
+            return known.clone();
+        }
+        let answer = work();
+        memo().insert(key, answer.clone());
+        answer
+    }
+
     /// Render probe `id` on another template text (a variant of the one
     /// these renders are of), with the same variables plus `extra`. `None`
     /// when the variant does not compile or render.

@@ -119,7 +119,7 @@ pub struct CheckedModel {
 pub struct Report {
     pub findings: Vec<Finding>,
     /// Text of the files findings point into (path → text), for line/column and frames.
-    pub sources: BTreeMap<String, String>,
+    pub sources: BTreeMap<String, std::sync::Arc<str>>,
     pub stats: Stats,
     pub models: Vec<CheckedModel>,
     /// The rules that ran (after select/ignore).

@@ -202,7 +202,7 @@ fn nested_report() -> Report {
         ("loose.jinja", "{{ x }}\n{{ y }}\n"),
     ]
     .into_iter()
-    .map(|(p, t)| (p.to_string(), t.to_string()))
+    .map(|(p, t)| (p.to_string(), t.into()))
     .collect();
     let at = config.find("{{ old").unwrap();
     report.findings = vec![

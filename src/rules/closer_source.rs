@@ -30,6 +30,19 @@ pub fn closer_source(
     at: usize,
     closer: &str,
 ) -> Option<Range<usize>> {
+    // Every folder holding this template shares `renders`: the variants are
+    // rendered once for all of them.
+    let key = format!("closer-source\0{text}\0{}\0{at}\0{closer}", probe.as_str());
+    renders.remember(key, || search(text, renders, probe, at, closer))
+}
+
+fn search(
+    text: &str,
+    renders: &Renders,
+    probe: ProbeId,
+    at: usize,
+    closer: &str,
+) -> Option<Range<usize>> {
     let render = renders.ok(probe, false)?;
     let marked = marked_copy(closer)?;
     let shows = |variant: &str, extra: &Map<String, Value>| {

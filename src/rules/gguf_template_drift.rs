@@ -63,7 +63,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     }
     let side = |header, word| Side { header, word };
     let Some(d) = first_render_diff(
-        &reference.renders,
+        reference.renders(),
         ctx.renders,
         side(&reference.origin, &reference.origin),
         side(&t.path, "the GGUF's"),

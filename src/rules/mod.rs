@@ -70,6 +70,21 @@ pub struct ModelContext<'a> {
     /// baseline is given.
     pub baseline: Option<&'a [(String, String)]>,
     pub options: &'a RuleOptions,
+    /// The pipeline's work on each of `model.templates`, in order (empty
+    /// when no running rule looks at templates).
+    pub templates: &'a [TemplateWork<'a>],
+    /// The same for each of `model.shadowed` (the sources transformers
+    /// ignores), rendered with the same variables and clock.
+    pub shadowed: &'a [TemplateWork<'a>],
+}
+
+/// One template compiled and rendered on the probes by the pipeline.
+#[derive(Clone, Copy)]
+pub struct TemplateWork<'a> {
+    /// The compiled template, or why it did not compile.
+    pub compiled: Result<&'a Compiled, &'a CompileError>,
+    /// Renders of the probe conversations (empty when it did not compile).
+    pub renders: &'a Renders,
 }
 
 /// A template from a baseline (a base model folder, or a git ref), with its renders.
@@ -77,7 +92,15 @@ pub struct BaselineTemplate {
     /// Where it came from, for messages: `base/tokenizer_config.json`, `origin/main:chat_template.jinja`.
     pub origin: String,
     pub text: String,
-    pub renders: Renders,
+    /// Its renders, with the variables of the template it is compared with
+    /// (empty when the two texts are the same).
+    pub rendered: std::sync::Arc<crate::cache::Rendered>,
+}
+
+impl BaselineTemplate {
+    pub fn renders(&self) -> &Renders {
+        &self.rendered.renders
+    }
 }
 
 /// Settings that change what rules check (not how findings are reported).

@@ -233,7 +233,8 @@ const ROWS: [RuleEntry; Rule::ALL.len()] = [
         &template_sources_disagree::DOCS,
         Model(template_sources_disagree::check),
     )
-    .unsafe_fixable(template_sources_disagree::FIX),
+    .unsafe_fixable(template_sources_disagree::FIX)
+    .needs(Needs::RENDERS),
     RuleEntry::new(
         Rule::TemplateMissing,
         &template_missing::DOCS,

@@ -1,7 +1,8 @@
 //! The first differing probe between two templates' renders, with a
 //! unified diff of the two prompts: shared by `template-drift` (against a
-//! baseline) and `gguf-template-drift` (a GGUF's embedded copy against the
-//! folder's template).
+//! baseline), `gguf-template-drift` (a GGUF's embedded copy against the
+//! folder's template) and `template-sources-disagree` (two sources of one
+//! folder, which diffs the template texts with the same function).
 
 use similar::TextDiff;
 
@@ -50,11 +51,7 @@ pub(crate) fn first_render_diff(
     let (n, o) = first_difference(&new.items, &old.items)?;
     let new_text = shown(&n.result);
     let old_text = shown(&o.result);
-    let diff = TextDiff::from_lines(&old_text, &new_text)
-        .unified_diff()
-        .context_radius(3)
-        .header(old_side.header, new_side.header)
-        .to_string();
+    let diff = unified_diff(&old_text, &new_text, old_side.header, new_side.header, 3);
     Some(RenderDiff {
         probe: n.probe.id,
         add_generation_prompt: n.add_generation_prompt,
@@ -65,7 +62,25 @@ pub(crate) fn first_render_diff(
     })
 }
 
-fn first_difference<'a>(
+/// A unified diff of two texts by lines, with `radius` lines of context.
+pub(crate) fn unified_diff(
+    old: &str,
+    new: &str,
+    old_header: &str,
+    new_header: &str,
+    radius: usize,
+) -> String {
+    TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(radius)
+        .header(old_header, new_header)
+        .to_string()
+}
+
+/// The first render of `new` (in probe order) whose result differs from
+/// `old`'s render of the same probe (a failure matches a failure of the
+/// same kind), with that render of `old`.
+pub(crate) fn first_difference<'a>(
     new: &'a [RenderedProbe],
     old: &'a [RenderedProbe],
 ) -> Option<(&'a RenderedProbe, &'a RenderedProbe)> {

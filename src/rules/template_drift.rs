@@ -56,7 +56,7 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
     }
     let side = |header, word| Side { header, word };
     let Some(d) = first_render_diff(
-        &base.renders,
+        base.renders(),
         ctx.renders,
         side(&base.origin, "baseline"),
         side(&t.path, "this template"),

@@ -22,15 +22,10 @@
 //! chat_template.json holds raw newlines where chat_template.jinja has `\n`
 //! inside Jinja strings — different text, identical prompts.
 
-use serde_json::Map;
-use similar::TextDiff;
-
-use super::{ModelContext, Rule, RuleDocs};
-use crate::check::template_vars;
+use super::render_diff::{first_difference, unified_diff};
+use super::{ModelContext, Rule, RuleDocs, TemplateWork};
 use crate::finding::{Finding, Span};
-use crate::load::{LoadedModel, Origin, Template};
-use crate::probes::render_probes;
-use crate::render::{compile, default_now};
+use crate::load::{Origin, Template};
 
 /// What `--fix --unsafe-fixes` does (`explain`'s Fix section).
 pub(super) const FIX: &str = "
@@ -85,18 +80,26 @@ pub(super) fn check(ctx: &ModelContext<'_>) -> Vec<Finding> {
             .with_help("replace the legacy chat_template.json with chat_template.jinja"),
         );
     }
-    for ignored in &model.shadowed {
+    for (i, ignored) in model.shadowed.iter().enumerate() {
         if conflict.is_some() && ignored.origin == Origin::ChatTemplateJson {
             continue; // already the conflict above
         }
-        match model.templates.iter().find(|t| t.name == ignored.name) {
-            Some(used) => {
+        match model.templates.iter().position(|t| t.name == ignored.name) {
+            Some(u) => {
+                let used = &model.templates[u];
                 if normalize(&used.text) == normalize(&ignored.text) {
                     continue;
                 }
+                // The pipeline renders every template with the folder's
+                // variables and the run's clock; without its work (no rule
+                // that renders is running) the texts alone decide.
+                let evidence = match (ctx.templates.get(u), ctx.shadowed.get(i)) {
+                    (Some(a), Some(b)) => first_render_difference(used, a, ignored, b),
+                    _ => Some("their texts differ".to_string()),
+                };
                 // Different text, same prompts (e.g. `"\n"` written as a raw
                 // newline inside a Jinja string): no runtime can tell them apart.
-                let Some(evidence) = first_render_difference(model, used, ignored) else {
+                let Some(evidence) = evidence else {
                     continue;
                 };
                 let whitespace_only = squash(&used.text) == squash(&ignored.text);
@@ -175,34 +178,26 @@ fn who_reads(used: &Template, ignored: &Template) -> String {
     }
 }
 
-/// Render both templates on the probe conversations (both values of
-/// `add_generation_prompt`, the folder's special tokens) and name the first
-/// probe whose prompts differ; `None` when every render is the same.
-fn first_render_difference(model: &LoadedModel, a: &Template, b: &Template) -> Option<String> {
-    let (ca, cb) = match (compile(&a.text), compile(&b.text)) {
-        (Ok(ca), Ok(cb)) => (ca, cb),
+/// The first probe (both values of `add_generation_prompt`) whose prompts
+/// differ between the renders of `a` and `b`; `None` when every render is
+/// the same.
+fn first_render_difference(
+    a: &Template,
+    wa: &TemplateWork<'_>,
+    b: &Template,
+    wb: &TemplateWork<'_>,
+) -> Option<String> {
+    match (wa.compiled, wb.compiled) {
+        (Ok(_), Ok(_)) => {}
         (Err(_), Ok(_)) => return Some(format!("`{}` does not parse", a.path)),
         (Ok(_), Err(_)) => return Some(format!("`{}` does not parse", b.path)),
         (Err(_), Err(_)) => return Some("neither parses".to_string()),
-    };
-    let vars = template_vars(model, &Map::new());
-    let (ra, rb) = (
-        render_probes(&ca, &vars, default_now()),
-        render_probes(&cb, &vars, default_now()),
-    );
-    ra.items.iter().zip(&rb.items).find_map(|(x, y)| {
-        let same = match (&x.result, &y.result) {
-            (Ok(p), Ok(q)) => p == q,
-            (Err(p), Err(q)) => p.kind == q.kind,
-            (Ok(_), Err(_)) | (Err(_), Ok(_)) => false,
-        };
-        (!same).then(|| {
-            format!(
-                "their prompts differ on probe `{}` with add_generation_prompt={}",
-                x.probe.id, x.add_generation_prompt
-            )
-        })
-    })
+    }
+    let (x, _) = first_difference(&wa.renders.items, &wb.renders.items)?;
+    Some(format!(
+        "their prompts differ on probe `{}` with add_generation_prompt={}",
+        x.probe.id, x.add_generation_prompt
+    ))
 }
 
 /// What Jinja itself ignores: line-ending style and one trailing newline.
@@ -221,11 +216,7 @@ fn squash(text: &str) -> String {
 /// A short unified diff of the two texts (used first).
 fn diff(used: &Template, ignored: &Template) -> String {
     let (a, b) = (normalize(&used.text), normalize(&ignored.text));
-    let text = TextDiff::from_lines(&a, &b)
-        .unified_diff()
-        .context_radius(2)
-        .header(&used.path, &ignored.path)
-        .to_string();
+    let text = unified_diff(&a, &b, &used.path, &ignored.path, 2);
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() > 40 {
         format!(

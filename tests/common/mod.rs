@@ -308,10 +308,10 @@ pub fn hostile_report() -> Report {
     ];
     findings[2].severity = Severity::Info;
     let mut sources = BTreeMap::new();
-    sources.insert(HOSTILE_PATH.to_string(), src);
+    sources.insert(HOSTILE_PATH.to_string(), src.into());
     sources.insert(
         "::error::top/chat_template.jinja".to_string(),
-        "{{ x }}\n".to_string(),
+        "{{ x }}\n".into(),
     );
     Report {
         findings,

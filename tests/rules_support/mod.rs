@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use chat_template_lint::cache::WorkCache;
 use chat_template_lint::finding::Finding;
 use chat_template_lint::load::{LoadedModel, OffsetMap, Origin, Template};
 use chat_template_lint::probes::render_probes;
@@ -75,10 +76,9 @@ pub fn lint_template(
     let base = baseline.map(|b| BaselineTemplate {
         origin: "base/chat_template.jinja".into(),
         text: b.to_string(),
-        renders: match compile(b) {
-            Ok(c) => render_probes(&c, vars, default_now()),
-            Err(_) => Default::default(),
-        },
+        rendered: WorkCache::new(false, true, default_now())
+            .work(b, vars)
+            .rendered,
     });
     let options = RuleOptions::default();
     let ctx = TemplateContext {
