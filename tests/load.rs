@@ -135,6 +135,43 @@ fn additional_chat_templates_are_named_by_file_stem() {
 
 // ---- template-sources-disagree ----
 
+/// The shadowed source is rendered by the pipeline with the run's `--var`s
+/// and `--now`: two templates that differ only in where a value comes from
+/// agree once the user supplies it.
+#[test]
+fn shadowed_sources_render_with_the_runs_variables_and_clock() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    let used =
+        "{{ greeting }}{{ strftime_now('%Y') }}{% for m in messages %}{{ m.content }}{% endfor %}";
+    let old = "{{ 'hi' }}{{ '2031' }}{% for m in messages %}{{ m.content }}{% endfor %}";
+    std::fs::write(p.join("chat_template.jinja"), used).expect("write");
+    std::fs::write(
+        p.join("tokenizer_config.json"),
+        serde_json::json!({"eos_token": "</s>", "chat_template": old}).to_string(),
+    )
+    .expect("write");
+    let run = |vars: serde_json::Map<String, serde_json::Value>, now| {
+        let opts = CheckOptions {
+            paths: vec![p.to_path_buf()],
+            root: p.to_path_buf(),
+            now,
+            vars,
+            ..CheckOptions::default()
+        };
+        let r = run_check(&opts, &Settings::default()).expect("check runs");
+        of_rule(&r, Rule::TemplateSourcesDisagree).len()
+    };
+    let mut vars = serde_json::Map::new();
+    vars.insert("greeting".into(), "hi".into());
+    let in_2031 = chrono::NaiveDate::from_ymd_opt(2031, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .expect("date");
+    assert_eq!(run(serde_json::Map::new(), default_now()), 1, "no --var");
+    assert_eq!(run(vars.clone(), default_now()), 1, "another clock");
+    assert_eq!(run(vars, in_2031), 0, "same prompts with --var and --now");
+}
+
 #[test]
 fn stale_config_key_disagrees_with_chat_template_jinja() {
     let m = load_fixture("disagree");
