@@ -102,7 +102,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("read a 20 MB tokenizer.json", |b| {
         b.iter(|| {
             let mut model = chat_template_lint::load::LoadedModel::default();
-            read_tokenizer_info(&mut model, Some(dir.path()), None)
+            read_tokenizer_info(&mut model, Some(dir.path()), None, None)
                 .added_tokens
                 .len()
         })

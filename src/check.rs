@@ -82,6 +82,7 @@ impl Plan {
         Plan {
             load: LoadOptions {
                 tokenizer: any(|n| n.tokenizer),
+                tokenizers: (!opts.no_cache).then(Default::default),
             },
             templates: renders || running.iter().any(|row| row.check.template().is_some()),
             renders,

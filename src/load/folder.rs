@@ -178,7 +178,7 @@ fn tokenizer_info(
     config: Option<&Value>,
 ) -> TokenizerInfo {
     if opts.tokenizer {
-        super::tokenizer::read_tokenizer_info(model, dir, config)
+        super::tokenizer::read_tokenizer_info(model, dir, config, opts.tokenizers.as_deref())
     } else {
         TokenizerInfo::default()
     }

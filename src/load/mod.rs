@@ -168,17 +168,23 @@ pub struct LoadedModel {
 }
 
 /// What `load_with` reads besides the templates and special tokens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct LoadOptions {
     /// The tokenizer facts (`TokenizerInfo`): tokenizer.json,
     /// generation_config.json, config.json. Only some rules need them.
     pub tokenizer: bool,
+    /// tokenizer.json files parsed so far in the run, shared by the folders
+    /// that hold the same one; `None` parses each file on its own.
+    pub tokenizers: Option<std::sync::Arc<TokenizerCache>>,
 }
 
 impl Default for LoadOptions {
     /// Everything.
     fn default() -> Self {
-        LoadOptions { tokenizer: true }
+        LoadOptions {
+            tokenizer: true,
+            tokenizers: None,
+        }
     }
 }
 
@@ -188,10 +194,12 @@ pub mod json;
 mod key;
 mod read;
 pub mod tokenizer;
+mod tokenizer_cache;
 
 pub use folder::{load, load_with, SPECIAL_TOKEN_KEYS};
 pub use gguf::{is_gguf_name, load_one as load_gguf};
 pub use read::{LFS_POINTER, MAX_FILE_BYTES};
+pub use tokenizer_cache::TokenizerCache;
 
 /// The text of file `name` in `model`'s folder (read with the same limits
 /// as every other file), for `fix`, which edits files the rules read only

@@ -28,7 +28,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::read::{read_facts, MAX_FILE_BYTES};
-use super::{GenerationStops, LoadedModel, TokenizerInfo};
+use super::{GenerationStops, LoadedModel, TokenizerCache, TokenizerInfo};
 
 /// tokenizer.json is larger than a config: Gemma 3's is 33 MB. Past this
 /// the file is not read (and that is said).
@@ -44,11 +44,14 @@ const STOPS_LOST: &str = "; `eos-mismatch` did not check this folder's stop toke
 /// Read what the folder's tokenizer files say. `config` is the parsed
 /// `tokenizer_config.json`, when the folder has one; `dir` is the folder
 /// (`None` for a loose file, which has no companion files). Broken
-/// companion files are `config-invalid` findings in `model`.
+/// companion files are `config-invalid` findings in `model`. `tokenizers`
+/// shares the parse of a tokenizer.json among the folders that hold the
+/// same one (`None`: parse it here).
 pub fn read_tokenizer_info(
     model: &mut LoadedModel,
     dir: Option<&Path>,
     config: Option<&Value>,
+    tokenizers: Option<&TokenizerCache>,
 ) -> TokenizerInfo {
     let mut info = TokenizerInfo::default();
     let bos = config.and_then(|c| c.get("bos_token")).and_then(content);
@@ -64,19 +67,24 @@ pub fn read_tokenizer_info(
         "tokenizer.json",
         MAX_TOKENIZER_JSON_BYTES,
         TOKENIZER_JSON_LOST,
-        |text| parse_tokenizer_json(text.as_bytes()),
+        |text| match tokenizers {
+            Some(cache) => cache.parse(text.as_bytes()),
+            None => parse_tokenizer_json(text.as_bytes()).map(std::sync::Arc::new),
+        },
     );
     if let Some(tj) = tj {
-        for t in tj.added_tokens {
+        for t in &tj.added_tokens {
             info.known_tokens.insert(t.content.clone());
             if t.special {
                 info.special_tokens.insert(t.content.clone());
             }
-            info.added_tokens.entry(t.id).or_insert(t.content);
+            info.added_tokens
+                .entry(t.id)
+                .or_insert_with(|| t.content.clone());
         }
         info.known_tokens.extend(tj.control_vocab.keys().cloned());
-        for (text, id) in tj.control_vocab {
-            info.added_tokens.entry(id).or_insert(text);
+        for (text, id) in &tj.control_vocab {
+            info.added_tokens.entry(*id).or_insert_with(|| text.clone());
         }
         info.post_processor_adds_bos = tj
             .post_processor
@@ -274,8 +282,8 @@ fn post_processor_prepends(pp: &Value, bos: Option<&str>) -> bool {
 pub use crate::gguf::vocab::control_shaped;
 
 /// One entry of tokenizer.json's `added_tokens`.
-#[derive(Deserialize)]
-struct AddedToken {
+#[derive(Debug, Deserialize)]
+pub(super) struct AddedToken {
     id: u32,
     content: String,
     #[serde(default)]
@@ -283,15 +291,15 @@ struct AddedToken {
 }
 
 /// What the streaming pass keeps from tokenizer.json.
-#[derive(Default)]
-struct TokenizerJson {
-    added_tokens: Vec<AddedToken>,
+#[derive(Debug, Default)]
+pub(super) struct TokenizerJson {
+    pub(super) added_tokens: Vec<AddedToken>,
     post_processor: Option<Value>,
     /// Vocabulary entries shaped like control tokens, with their ids.
     control_vocab: BTreeMap<String, u32>,
 }
 
-fn parse_tokenizer_json(bytes: &[u8]) -> Result<TokenizerJson, serde_json::Error> {
+pub(super) fn parse_tokenizer_json(bytes: &[u8]) -> Result<TokenizerJson, serde_json::Error> {
     // serde_json's recursion limit (128 levels) stays on: a post-processor
     // nested 20,000 deep is an error at its offset, not a stack overflow.
     let mut de = serde_json::Deserializer::from_slice(bytes);
