@@ -474,13 +474,11 @@ fn read_capped(file: &Path) -> Option<Vec<u8>> {
 
 /// The top-level keys of a JSON file; `None` when it cannot be read or is
 /// not JSON (loading reports why); no keys when it is JSON but not an object.
+/// Values are skipped without building them (loading parses the file
+/// again, fully: discovery only decides whether to load it).
 fn json_object_keys(file: &Path) -> Option<Vec<String>> {
     let bytes = read_capped(file)?;
-    match serde_json::from_slice::<serde_json::Value>(&bytes) {
-        Ok(serde_json::Value::Object(map)) => Some(map.keys().cloned().collect()),
-        Ok(_) => Some(Vec::new()),
-        Err(_) => None,
-    }
+    crate::load::top_level_keys(&bytes)
 }
 
 /// Whether a JSON file found by a glob has a top-level `chat_template` key.
