@@ -38,6 +38,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
 
 use crate::files::{is_gguf_name, LFS_POINTER, MAX_FILE_BYTES};
 use crate::finding::Finding;
@@ -268,6 +269,7 @@ fn walk(
             }
         })
         .build();
+    let mut candidates = Vec::new();
     for entry in walker {
         // (`filter_entry` already dropped excluded files and folders.)
         let entry = match entry {
@@ -285,12 +287,18 @@ fn walk(
         let p = entry.path();
         let rel_base = relative(p, base);
         let rel_root = relative(p, root);
-        if !globs.includes(&rel_base, &rel_root) {
-            continue;
+        if globs.includes(&rel_base, &rel_root) {
+            candidates.push(entry.into_path());
         }
-        if let Some((dir, _)) = classify(p, false) {
-            found.insert(relative(&dir, root), dir);
-        }
+    }
+    // Classifying reads files (a tokenizer_config.json's keys): in
+    // parallel, and `found` is ordered whatever the order of the answers.
+    let classified: Vec<PathBuf> = candidates
+        .par_iter()
+        .filter_map(|p| classify(p, false).map(|(dir, _)| dir))
+        .collect();
+    for dir in classified {
+        found.insert(relative(&dir, root), dir);
     }
 }
 
