@@ -39,9 +39,42 @@ pub struct GitRef {
     files: Arc<TemplateFiles>,
     /// The one `git cat-file --batch` every blob is read through.
     cat: Arc<Mutex<CatFile>>,
-    /// Folders already loaded from the ref (old path → model; `None` = not
-    /// there), holding their templates only.
-    cache: Arc<Mutex<BTreeMap<String, Option<Arc<LoadedModel>>>>>,
+    /// Folders already looked up at the ref (old path → its templates;
+    /// `None` = not there).
+    cache: Arc<Mutex<BTreeMap<String, Option<OldFolder>>>>,
+    /// Folders loaded from the ref, by their template files' blob ids: the
+    /// checkpoints of a run hold the same blobs, and are loaded once.
+    by_content: Arc<Mutex<ContentCache>>,
+}
+
+type ContentCache = std::collections::HashMap<Vec<(String, String)>, OldFolder>;
+
+/// A folder (or loose file) at the ref: its templates only, loaded once per
+/// distinct content under the path `loaded_as`, and seen at `path`.
+#[derive(Debug, Clone)]
+struct OldFolder {
+    model: Arc<LoadedModel>,
+    loaded_as: String,
+    path: String,
+}
+
+impl OldFolder {
+    /// `template`'s path in this folder (it was loaded under `loaded_as`).
+    fn path_of(&self, template: &Template) -> String {
+        if self.loaded_as == self.path {
+            return template.path.clone();
+        }
+        let inner = if self.loaded_as.is_empty() {
+            Some(template.path.as_str())
+        } else {
+            template.path.strip_prefix(&format!("{}/", self.loaded_as))
+        };
+        match inner {
+            Some(inner) if self.path.is_empty() => inner.to_string(),
+            Some(inner) => format!("{}/{inner}", self.path),
+            None => template.path.clone(),
+        }
+    }
 }
 
 impl GitRef {
@@ -82,6 +115,7 @@ impl GitRef {
             files,
             cat,
             cache: Arc::default(),
+            by_content: Arc::default(),
         })
     }
 
@@ -89,11 +123,12 @@ impl GitRef {
     /// (following renames); `None` when the folder or file is new.
     pub fn find(&self, model: &LoadedModel, template: &Template) -> Option<Found> {
         let base = self.old_model(model)?;
-        base.templates
+        base.model
+            .templates
             .iter()
             .find(|t| t.name == template.name)
             .map(|t| Found {
-                origin: format!("{}:{}", self.name, t.path),
+                origin: format!("{}:{}", self.name, base.path_of(t)),
                 text: t.text.clone(),
             })
     }
@@ -101,15 +136,17 @@ impl GitRef {
     /// The templates of `model`'s folder at the ref, as (name, origin).
     pub fn templates_for(&self, model: &LoadedModel) -> Vec<(String, String)> {
         self.old_model(model).map_or_else(Vec::new, |base| {
-            base.templates
+            base.model
+                .templates
                 .iter()
-                .map(|t| (t.name.clone(), format!("{}:{}", self.name, t.path)))
+                .map(|t| (t.name.clone(), format!("{}:{}", self.name, base.path_of(t))))
                 .collect()
         })
     }
 
-    /// `model`'s folder (or loose file) as it was at the ref, loaded once.
-    fn old_model(&self, model: &LoadedModel) -> Option<Arc<LoadedModel>> {
+    /// `model`'s folder (or loose file) as it was at the ref, loaded once
+    /// per distinct content.
+    fn old_model(&self, model: &LoadedModel) -> Option<OldFolder> {
         let (old, is_file) = self.old_path(model)?;
         if let Some(hit) = self.cache.lock().ok()?.get(&old) {
             return hit.clone();
@@ -117,17 +154,38 @@ impl GitRef {
         // Loaded without holding the lock: folders load in parallel. Only
         // the templates are kept (`find` and `templates_for` read nothing
         // else), so the cache does not hold every old file's text.
-        let loaded = if is_file {
-            self.load_file(&old)
-        } else {
-            self.load_folder(&old)
-        }
-        .map(|m| {
-            Arc::new(LoadedModel {
+        let keep = |m: LoadedModel, loaded_as: &str| OldFolder {
+            model: Arc::new(LoadedModel {
                 templates: m.templates,
                 ..LoadedModel::default()
-            })
-        });
+            }),
+            loaded_as: loaded_as.to_string(),
+            path: old.clone(),
+        };
+        let loaded = if is_file {
+            self.load_file(&old).map(|m| keep(m, &old))
+        } else {
+            let listing: Vec<(String, String)> = self
+                .files
+                .in_folder(&old)
+                .into_iter()
+                .map(|(inner, oid)| (inner.to_string(), oid.to_string()))
+                .collect();
+            let known = self.by_content.lock().ok()?.get(&listing).cloned();
+            match known {
+                Some(same) => Some(OldFolder {
+                    path: old.clone(),
+                    ..same
+                }),
+                None => {
+                    let loaded = self.load_folder(&old).map(|m| keep(m, &old));
+                    if let Some(l) = &loaded {
+                        self.by_content.lock().ok()?.insert(listing, l.clone());
+                    }
+                    loaded
+                }
+            }
+        };
         self.cache.lock().ok()?.insert(old, loaded.clone());
         loaded
     }

@@ -502,3 +502,48 @@ fn pr_base_baseline_uses_github_base_ref() {
     assert!(out.contains("origin/main:m/chat_template.jinja"), "{out}");
     let _ = std::fs::remove_dir_all(&repo);
 }
+
+/// Checkpoints holding the same blobs at the ref are loaded once from git,
+/// and each finding still names its own folder's file at the ref.
+#[test]
+fn baseline_ref_shares_identical_old_folders_but_names_each_file() {
+    use chat_template_lint::baseline::Baseline;
+    use chat_template_lint::gitref::GitRef;
+
+    let repo = std::env::temp_dir().join(format!("ctl-gitref-same-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    if !git(&repo, &["init", "-q"]) {
+        println!("SKIPPED: git is not available");
+        return;
+    }
+    let edited = CHATML.replace("'<|im_start|>assistant\\n'", "'<|im_start|>assistant'");
+    for step in ["checkpoint-1", "checkpoint-2", "checkpoint-3"] {
+        write(&repo.join(step).join("chat_template.jinja"), CHATML);
+    }
+    assert!(git(&repo, &["add", "-A"]));
+    assert!(git(&repo, &["commit", "-q", "-m", "base"]));
+    for step in ["checkpoint-1", "checkpoint-2", "checkpoint-3"] {
+        write(&repo.join(step).join("chat_template.jinja"), &edited);
+    }
+    let base = GitRef::open("HEAD", &repo).expect("HEAD resolves");
+    let opts = CheckOptions {
+        paths: vec![repo.clone()],
+        root: repo.clone(),
+        now: default_now(),
+        baseline: Some(Baseline::GitRef(Box::new(base))),
+        ..CheckOptions::default()
+    };
+    let report = run_check(&opts, &Settings::default()).expect("check runs");
+    let found = drift(&report);
+    assert_eq!(found.len(), 3, "{found:#?}");
+    for (f, step) in found
+        .iter()
+        .zip(["checkpoint-1", "checkpoint-2", "checkpoint-3"])
+    {
+        let file = format!("{step}/chat_template.jinja");
+        assert!(f.starts_with(&file), "{f}");
+        assert!(f.contains(&format!("`HEAD:{file}`")), "{f}");
+    }
+    let _ = std::fs::remove_dir_all(&repo);
+}
