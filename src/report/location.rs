@@ -3,10 +3,7 @@
 /// 1-based (line, column) of byte `offset` in `text`; the column counts
 /// characters, not bytes. Offsets past the end clamp to the end.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
+    let offset = clamp(text, offset);
     let before = &text[..offset];
     // Byte loops the compiler vectorizes (`matches('\n')` walks chars):
     // every finding and template of a run asks this.
@@ -15,6 +12,32 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line_start = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let col = text[line_start..offset].chars().count() + 1;
     (line, col)
+}
+
+/// `offset` clamped to the text and moved back to a character boundary.
+fn clamp(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// `line_col` of `start` and of `end`, the second counted on from the
+/// first: a span costs one scan from the top of the file, not two.
+pub fn span_line_col(text: &str, start: usize, end: usize) -> ((usize, usize), (usize, usize)) {
+    let from = line_col(text, start);
+    let (start, end) = (clamp(text, start), clamp(text, end));
+    if end < start {
+        return (from, line_col(text, end));
+    }
+    let between = &text[start..end];
+    let newlines = between.bytes().filter(|&b| b == b'\n').count();
+    let to = match between.bytes().rposition(|b| b == b'\n') {
+        Some(i) => (from.0 + newlines, between[i + 1..].chars().count() + 1),
+        None => (from.0, from.1 + between.chars().count()),
+    };
+    (from, to)
 }
 
 /// The text of 1-based line `line` (without its newline).
@@ -28,6 +51,21 @@ pub fn line_text(text: &str, line: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_span_ends_where_line_col_says() {
+        let text = "ab\ncé d\n\n🚀x\n";
+        for start in 0..=text.len() + 2 {
+            for end in 0..=text.len() + 2 {
+                let got = span_line_col(text, start, end);
+                assert_eq!(
+                    got,
+                    (line_col(text, start), line_col(text, end)),
+                    "{start}..{end}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn computes_lines_and_char_columns() {

@@ -43,8 +43,8 @@ pub struct Position {
 pub fn position(report: &Report, finding: &Finding) -> Option<Position> {
     let span = finding.span?;
     let text = report.sources.get(&finding.path)?;
-    let (line, column) = location::line_col(text, span.start);
-    let (end_line, end_column) = location::line_col(text, span.end);
+    let ((line, column), (end_line, end_column)) =
+        location::span_line_col(text, span.start, span.end);
     Some(Position {
         line,
         column,
