@@ -486,7 +486,7 @@ fn read_capped(file: &Path) -> Option<Vec<u8>> {
 /// again, fully: discovery only decides whether to load it).
 fn json_object_keys(file: &Path) -> Option<Vec<String>> {
     let bytes = read_capped(file)?;
-    crate::load::top_level_keys(&bytes)
+    crate::files::top_level_keys(&bytes)
 }
 
 /// Whether a JSON file found by a glob has a top-level `chat_template` key.

@@ -198,3 +198,74 @@ mod tests {
         ));
     }
 }
+
+/// The top-level keys of a JSON text, its values skipped without being
+/// built (discovery's question: is this a tokenizer config?); none when it
+/// is JSON but not an object, `None` when it is not JSON (or not UTF-8).
+pub fn top_level_keys(bytes: &[u8]) -> Option<Vec<String>> {
+    std::str::from_utf8(bytes).ok()?;
+    serde_json::from_slice::<TopKeys>(bytes).ok().map(|k| k.0)
+}
+
+/// The keys of a JSON object; none for any other JSON value.
+struct TopKeys(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for TopKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct Keys;
+        impl<'de> Visitor<'de> for Keys {
+            type Value = TopKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopKeys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    map.next_value::<IgnoredAny>()?;
+                    keys.push(key);
+                }
+                Ok(TopKeys(keys))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TopKeys, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(TopKeys(Vec::new()))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<TopKeys, E> {
+                Ok(TopKeys(Vec::new()))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<TopKeys, E> {
+                Ok(TopKeys(Vec::new()))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<TopKeys, E> {
+                Ok(TopKeys(Vec::new()))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<TopKeys, E> {
+                Ok(TopKeys(Vec::new()))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<TopKeys, E> {
+                Ok(TopKeys(Vec::new()))
+            }
+            fn visit_unit<E>(self) -> Result<TopKeys, E> {
+                Ok(TopKeys(Vec::new()))
+            }
+        }
+        d.deserialize_any(Keys)
+    }
+}
+
+#[cfg(test)]
+mod keys_tests {
+    use super::top_level_keys;
+
+    #[test]
+    fn top_level_keys_are_what_a_full_parse_sees() {
+        let keys = top_level_keys(br#"{"a": {"b": [1, "x"]}, "eos_token": null}"#);
+        assert_eq!(keys, Some(vec!["a".to_string(), "eos_token".to_string()]));
+        assert_eq!(top_level_keys(b"[1, {\"a\": 2}]"), Some(Vec::new()));
+        assert_eq!(top_level_keys(b"\"s\""), Some(Vec::new()));
+        assert_eq!(top_level_keys(b"{\"a\": 1,}"), None, "not JSON");
+        assert_eq!(top_level_keys(b"{\"a\": 1} x"), None, "trailing text");
+        assert_eq!(top_level_keys(b"{\"a\": \"\xff\"}"), None, "not UTF-8");
+    }
+}

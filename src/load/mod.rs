@@ -198,7 +198,7 @@ mod tokenizer_cache;
 
 pub use folder::{load, load_with, SPECIAL_TOKEN_KEYS};
 pub use gguf::{is_gguf_name, load_one as load_gguf};
-pub use read::{top_level_keys, LFS_POINTER, MAX_FILE_BYTES};
+pub use read::{LFS_POINTER, MAX_FILE_BYTES};
 pub use tokenizer_cache::TokenizerCache;
 
 /// The text of file `name` in `model`'s folder (read with the same limits
