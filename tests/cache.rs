@@ -9,21 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use common::ctl;
-
-/// Copy folder `from` to `to`, recursively.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use common::{copy_dir, ctl};
 
 /// Rewrite every `tokenizer_config.json` under `dir` on one line: the same
 /// templates, now at another line of the file.

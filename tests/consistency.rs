@@ -232,6 +232,22 @@ fn write(path: &Path, text: &str) {
 
 const CHATML: &str = "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+/// Check `path` in the git repository `repo` with `--baseline-ref HEAD`.
+fn check_against_head(repo: &Path, path: &Path) -> Report {
+    use chat_template_lint::baseline::Baseline;
+    use chat_template_lint::gitref::GitRef;
+
+    let base = GitRef::open("HEAD", path).expect("HEAD resolves");
+    let opts = CheckOptions {
+        paths: vec![path.to_path_buf()],
+        root: repo.to_path_buf(),
+        now: default_now(),
+        baseline: Some(Baseline::GitRef(Box::new(base))),
+        ..CheckOptions::default()
+    };
+    run_check(&opts, &Settings::default()).expect("check runs")
+}
+
 fn drift(report: &Report) -> Vec<String> {
     let mut out: Vec<String> = report
         .findings
@@ -245,7 +261,6 @@ fn drift(report: &Report) -> Vec<String> {
 
 #[test]
 fn baseline_ref_compares_with_the_file_at_a_git_ref() {
-    use chat_template_lint::baseline::Baseline;
     use chat_template_lint::gitref::GitRef;
 
     let Some(repo) = git_repo("gitref") else {
@@ -304,16 +319,7 @@ fn baseline_ref_compares_with_the_file_at_a_git_ref() {
     );
     assert!(git(&repo, &["add", "-A"]));
 
-    let base = GitRef::open("HEAD", &repo.join("m")).expect("HEAD resolves");
-    let opts = CheckOptions {
-        paths: vec![repo.join("m")],
-        root: repo.clone(),
-        now: default_now(),
-        baseline: Some(Baseline::GitRef(Box::new(base))),
-        ..CheckOptions::default()
-    };
-    let report = run_check(&opts, &Settings::default()).expect("check runs");
-    let found = drift(&report);
+    let found = drift(&check_against_head(&repo, &repo.join("m")));
     // m/changed against HEAD:m/changed/…, the renamed m/moved against its
     // old path HEAD:m/moved-and-changed/…, and m/named lost `tool_use`.
     assert_eq!(found.len(), 3, "{found:#?}");
@@ -507,16 +513,9 @@ fn pr_base_baseline_uses_github_base_ref() {
 /// and each finding still names its own folder's file at the ref.
 #[test]
 fn baseline_ref_shares_identical_old_folders_but_names_each_file() {
-    use chat_template_lint::baseline::Baseline;
-    use chat_template_lint::gitref::GitRef;
-
-    let repo = std::env::temp_dir().join(format!("ctl-gitref-same-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&repo);
-    std::fs::create_dir_all(&repo).expect("mkdir");
-    if !git(&repo, &["init", "-q"]) {
-        println!("SKIPPED: git is not available");
+    let Some(repo) = git_repo("gitref-same") else {
         return;
-    }
+    };
     let edited = CHATML.replace("'<|im_start|>assistant\\n'", "'<|im_start|>assistant'");
     for step in ["checkpoint-1", "checkpoint-2", "checkpoint-3"] {
         write(&repo.join(step).join("chat_template.jinja"), CHATML);
@@ -526,16 +525,7 @@ fn baseline_ref_shares_identical_old_folders_but_names_each_file() {
     for step in ["checkpoint-1", "checkpoint-2", "checkpoint-3"] {
         write(&repo.join(step).join("chat_template.jinja"), &edited);
     }
-    let base = GitRef::open("HEAD", &repo).expect("HEAD resolves");
-    let opts = CheckOptions {
-        paths: vec![repo.clone()],
-        root: repo.clone(),
-        now: default_now(),
-        baseline: Some(Baseline::GitRef(Box::new(base))),
-        ..CheckOptions::default()
-    };
-    let report = run_check(&opts, &Settings::default()).expect("check runs");
-    let found = drift(&report);
+    let found = drift(&check_against_head(&repo, &repo));
     assert_eq!(found.len(), 3, "{found:#?}");
     for (f, step) in found
         .iter()

@@ -18,19 +18,6 @@ fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fix")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// Every file under `dir`, by `/`-separated relative path.
 fn files(dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
@@ -110,7 +97,7 @@ struct Fixed {
 fn fix(name: &str, args: &[&str], target: Option<&str>) -> Fixed {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    copy_dir(&fixtures().join(name), &root.join(name));
+    common::copy_dir(&fixtures().join(name), &root.join(name));
     let before = files(root);
     let target = target.map_or_else(|| name.to_string(), |t| format!("{name}/{t}"));
     let mut fix_args = vec!["check", "--no-config", "--fix"];
@@ -282,7 +269,7 @@ fn baseline_template_is_restored() {
 fn baseline_ref_template_is_restored() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    copy_dir(&fixtures().join("baseline/base"), &root.join("m"));
+    common::copy_dir(&fixtures().join("baseline/base"), &root.join("m"));
     let git = |args: &[&str]| {
         std::process::Command::new("git")
             .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
@@ -341,7 +328,7 @@ fn select_and_ignore_limit_what_is_fixed() {
 fn config_fix_true_and_unfixable() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    copy_dir(&fixtures().join("gemma-json"), &root.join("m"));
+    common::copy_dir(&fixtures().join("gemma-json"), &root.join("m"));
     std::fs::write(root.join("chat-template-lint.toml"), "fix = true\n").unwrap();
     let (code, out, _) = run(root, &["check", "m", "--no-fix"]);
     assert_eq!(code, 1, "--no-fix wins over the file: {out}");
@@ -375,7 +362,7 @@ fn config_fix_true_and_unfixable() {
 fn config_unsafe_fixes() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
-    copy_dir(&fixtures().join("sources-disagree"), &root.join("m"));
+    common::copy_dir(&fixtures().join("sources-disagree"), &root.join("m"));
     std::fs::write(
         root.join("chat-template-lint.toml"),
         "unsafe-fixes = true\n",
