@@ -192,7 +192,10 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
             .map(PathBuf::from),
         capabilities: args.capabilities,
     };
-    let mut out = std::io::stdout().lock();
+    // Buffered: Rust's stdout flushes at every line, one write(2) per line
+    // (40,000 of them for a 10,000-folder tree). Nothing else is printed
+    // while the report is written, so the order of the output is the same.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let written = emit_all(&report, &sinks, &mut out)
         .and_then(|()| crate::fix::print_fixed(fixed.as_ref(), format, &mut out))
         .and_then(|()| Ok(out.flush()?));
