@@ -204,7 +204,34 @@ mod tests {
 /// is JSON but not an object, `None` when it is not JSON (or not UTF-8).
 pub fn top_level_keys(bytes: &[u8]) -> Option<Vec<String>> {
     std::str::from_utf8(bytes).ok()?;
+    // Skipped values have no depth limit in serde_json; a full parse has
+    // one (128 levels), and past it the file is not JSON to the loader.
+    if nesting(bytes) >= 128 {
+        return None;
+    }
     serde_json::from_slice::<TopKeys>(bytes).ok().map(|k| k.0)
+}
+
+/// The deepest nesting of arrays and objects in a JSON text (brackets
+/// inside strings not counted).
+fn nesting(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for &b in bytes {
+        match (in_string, escaped, b) {
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (true, false, b'"') => in_string = false,
+            (true, false, _) => {}
+            (false, _, b'"') => in_string = true,
+            (false, _, b'[' | b'{') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (false, _, b']' | b'}') => depth = depth.saturating_sub(1),
+            (false, _, _) => {}
+        }
+    }
+    deepest
 }
 
 /// The keys of a JSON object; none for any other JSON value.
@@ -267,5 +294,20 @@ mod keys_tests {
         assert_eq!(top_level_keys(b"{\"a\": 1,}"), None, "not JSON");
         assert_eq!(top_level_keys(b"{\"a\": 1} x"), None, "trailing text");
         assert_eq!(top_level_keys(b"{\"a\": \"\xff\"}"), None, "not UTF-8");
+        let deep = |n: usize| {
+            format!(
+                "{{\"a\": {}1{}, \"b\": \"[[\"}}",
+                "[".repeat(n),
+                "]".repeat(n)
+            )
+        };
+        assert!(top_level_keys(deep(126).as_bytes()).is_some());
+        assert!(serde_json::from_str::<serde_json::Value>(&deep(126)).is_ok());
+        assert_eq!(
+            top_level_keys(deep(127).as_bytes()),
+            None,
+            "as deep as a parse refuses"
+        );
+        assert!(serde_json::from_str::<serde_json::Value>(&deep(127)).is_err());
     }
 }

@@ -72,7 +72,7 @@ mod tests {
         let text = br#"{"added_tokens": [{"id": 7, "content": "<x>", "special": true}]}"#;
         let cache = TokenizerCache::default();
         let a = cache.parse(text).expect("parses");
-        let b = cache.parse(&text.to_vec()).expect("parses");
+        let b = cache.parse(text.as_ref()).expect("parses");
         assert!(Arc::ptr_eq(&a, &b), "a copy is one content");
         let c = cache.parse(b"{}").expect("parses");
         assert!(!Arc::ptr_eq(&a, &c));
