@@ -61,17 +61,28 @@ pub fn read_tokenizer_info(
     let Some(dir) = dir else {
         return info;
     };
-    let tj = read_facts(
-        model,
-        &dir.join("tokenizer.json"),
-        "tokenizer.json",
-        MAX_TOKENIZER_JSON_BYTES,
-        TOKENIZER_JSON_LOST,
-        |text| match tokenizers {
-            Some(cache) => cache.parse(text.as_bytes()),
-            None => parse_tokenizer_json(text.as_bytes()).map(std::sync::Arc::new),
-        },
-    );
+    let path = dir.join("tokenizer.json");
+    // A file parsed before in the run (a hard link) is not read again; only
+    // successful parses are remembered, so a broken file is every folder's
+    // finding.
+    let known = tokenizers.and_then(|cache| cache.known_file(&path));
+    let tj = known.or_else(|| {
+        let tj = read_facts(
+            model,
+            &path,
+            "tokenizer.json",
+            MAX_TOKENIZER_JSON_BYTES,
+            TOKENIZER_JSON_LOST,
+            |text| match tokenizers {
+                Some(cache) => cache.parse(text.as_bytes()),
+                None => parse_tokenizer_json(text.as_bytes()).map(std::sync::Arc::new),
+            },
+        );
+        if let (Some(cache), Some(tj)) = (tokenizers, &tj) {
+            cache.remember_file(&path, tj);
+        }
+        tj
+    });
     if let Some(tj) = tj {
         for t in &tj.added_tokens {
             info.known_tokens.insert(t.content.clone());

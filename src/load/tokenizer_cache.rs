@@ -2,15 +2,18 @@
 //! of a training run carry the same 10-30 MB tokenizer.json (hard-linked or
 //! copied); its streaming parse is most of the cost of loading a folder.
 //!
-//! Each file is still read through the one reader (its size cap, its
-//! checks, its findings); the parse is keyed by the text's size and a fast
-//! hash of its bytes. What is kept per content is the little the streaming
+//! Two keys, both cheap. A file already parsed in this run (same device,
+//! inode, size and modification time: a hard link, or the same file again)
+//! is not read again. Any other file is read through the one reader (its
+//! size cap, its checks, its findings), and its parse is keyed by the text's
+//! size and a fast hash of its bytes (a copy). What is kept per content is the little the streaming
 //! pass extracts, not the file. A text that does not parse is not kept (its
 //! error, with its offset, is every folder's own finding). Disabled (`check
 //! --no-cache`, `LoadOptions::tokenizers` is `None`), every file is parsed on
 //! its own.
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::tokenizer::{parse_tokenizer_json, TokenizerJson};
@@ -19,9 +22,40 @@ use super::tokenizer::{parse_tokenizer_json, TokenizerJson};
 #[derive(Debug, Default)]
 pub struct TokenizerCache {
     by_content: Mutex<HashMap<(usize, u64, u64), Arc<TokenizerJson>>>,
+    by_file: Mutex<HashMap<FileId, Arc<TokenizerJson>>>,
+}
+
+/// Device, inode, size and modification time (seconds, nanoseconds).
+type FileId = (u64, u64, u64, i64, i64);
+
+#[cfg(unix)]
+fn file_id(path: &Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.dev(), m.ino(), m.size(), m.mtime(), m.mtime_nsec()))
+}
+
+#[cfg(not(unix))]
+fn file_id(_: &Path) -> Option<FileId> {
+    None
 }
 
 impl TokenizerCache {
+    /// The parse of `path` when this very file was parsed before in the run.
+    pub(super) fn known_file(&self, path: &Path) -> Option<Arc<TokenizerJson>> {
+        let id = file_id(path)?;
+        let files = self.by_file.lock().unwrap_or_else(PoisonError::into_inner);
+        files.get(&id).cloned()
+    }
+
+    /// Remember that `path` parsed to `parsed`.
+    pub(super) fn remember_file(&self, path: &Path, parsed: &Arc<TokenizerJson>) {
+        if let Some(id) = file_id(path) {
+            let mut files = self.by_file.lock().unwrap_or_else(PoisonError::into_inner);
+            files.insert(id, Arc::clone(parsed));
+        }
+    }
+
     /// `bytes` parsed, or the parse of the same bytes seen before.
     pub(super) fn parse(&self, bytes: &[u8]) -> Result<Arc<TokenizerJson>, serde_json::Error> {
         let (a, b) = hash(bytes);
@@ -79,6 +113,29 @@ mod tests {
         assert_eq!(a.added_tokens.len(), 1);
         assert!(cache.parse(b"{").is_err(), "an error is each caller's own");
         assert!(cache.parse(b"{").is_err());
+    }
+
+    #[test]
+    fn a_file_parsed_once_is_known_by_its_identity() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        std::fs::write(&a, "{}").expect("write");
+        std::fs::write(&b, "{}").expect("write");
+        let cache = TokenizerCache::default();
+        assert!(cache.known_file(&a).is_none());
+        let parsed = cache.parse(b"{}").expect("parses");
+        cache.remember_file(&a, &parsed);
+        assert!(cache.known_file(&a).is_some() || cfg!(not(unix)));
+        assert!(cache.known_file(&b).is_none(), "another file");
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link.json");
+            std::fs::hard_link(&a, &link).expect("link");
+            assert!(
+                cache.known_file(&link).is_some(),
+                "a hard link is the same file"
+            );
+        }
     }
 
     #[test]
