@@ -118,7 +118,9 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadFail> {
     if len > cap {
         return Err(ReadFail::TooLarge { len, cap });
     }
-    read_bounded(file, cap)
+    // Sized once from the metadata: growing by doubling would copy a 30 MB
+    // tokenizer.json several times and hold up to twice its size.
+    read_bounded(file, cap, len as usize)
 }
 
 /// A file or pipe the user named for one command (`-` is stdin), at most
@@ -126,7 +128,7 @@ pub fn read_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ReadFail> {
 /// folders are not.
 pub fn read_input(path: &Path, cap: u64) -> Result<Vec<u8>, ReadFail> {
     if path.as_os_str() == "-" {
-        return read_bounded(std::io::stdin().lock(), cap);
+        return read_bounded(std::io::stdin().lock(), cap, 0);
     }
     let meta = std::fs::metadata(path).map_err(io_fail)?;
     #[cfg(unix)]
@@ -136,12 +138,14 @@ pub fn read_input(path: &Path, cap: u64) -> Result<Vec<u8>, ReadFail> {
     if !meta.is_file() && !pipe {
         return Err(ReadFail::NotRegular);
     }
-    read_bounded(File::open(path).map_err(io_fail)?, cap)
+    read_bounded(File::open(path).map_err(io_fail)?, cap, 0)
 }
 
-/// Read to the end, but never more than `cap` bytes.
-fn read_bounded(source: impl Read, cap: u64) -> Result<Vec<u8>, ReadFail> {
-    let mut bytes = Vec::new();
+/// Read to the end, but never more than `cap` bytes; `expected` is the
+/// size the file claims (a capacity hint, capped).
+fn read_bounded(source: impl Read, cap: u64, expected: usize) -> Result<Vec<u8>, ReadFail> {
+    let hint = (expected as u64).min(cap).saturating_add(1);
+    let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0));
     source
         .take(cap.saturating_add(1))
         .read_to_end(&mut bytes)
@@ -193,7 +197,7 @@ mod tests {
     fn a_stream_is_cut_at_the_cap() {
         let endless = std::io::repeat(b'x');
         assert!(matches!(
-            read_bounded(endless, 1000),
+            read_bounded(endless, 1000, 0),
             Err(ReadFail::TooLarge { len: 1001, .. })
         ));
     }
