@@ -22,6 +22,7 @@ fn options(path: &Path, include: &[&str]) -> CheckOptions {
         discover: DiscoverOptions {
             include: include.iter().map(|s| s.to_string()).collect(),
             exclude: vec![],
+            ..DiscoverOptions::default()
         },
         now: default_now(),
         ..CheckOptions::default()

@@ -211,6 +211,7 @@ pub fn run_check(opts: &CheckOptions, settings: &Settings) -> Result<Report> {
         fail_on: settings.fail_on,
         unmatched_globs: discovered.unmatched_globs,
         directive_warnings: resolved.warnings,
+        ignored: discovered.ignored,
     })
 }
 

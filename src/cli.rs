@@ -39,19 +39,48 @@ pub enum Command {
 pub struct CheckArgs {
     /// Folders or files to check (default: the current folder).
     pub paths: Vec<PathBuf>,
-    /// Output format (default: `github` when GITHUB_ACTIONS=true, else `text`).
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Also write a JUnit XML report to FILE.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
     /// Also write a SARIF 2.1.0 log to FILE (for GitHub code scanning).
     #[arg(long, value_name = "FILE")]
     pub sarif: Option<PathBuf>,
+    /// Compare every template with the one in DIR (a model folder, or a tree matched by relative path).
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<PathBuf>,
+    /// Compare every template with its own file at git REF (e.g. `origin/main`).
+    #[arg(long, value_name = "REF", conflicts_with = "baseline")]
+    pub baseline_ref: Option<String>,
+    #[command(flatten)]
+    pub env: EnvArgs,
+    /// Print the resolved settings and where each value came from (a flag,
+    /// the config file, the default), and exit without checking.
+    #[arg(long, conflicts_with = "show_files")]
+    pub show_settings: bool,
+    /// List the model folders and template files that would be checked, and
+    /// exit 0 without checking.
+    #[arg(long)]
+    pub show_files: bool,
+    /// Work out each template in each folder afresh instead of once per
+    /// distinct content (for testing that the cache changes nothing).
+    #[arg(long, hide = true)]
+    pub no_cache: bool,
+    #[command(flatten)]
+    pub fix: FixArgs,
+}
+
+/// The flags that a config file can also set; `config::ConfigArgs::to_config`
+/// turns them into a config layered over the file's (typos' shape).
+#[derive(Debug, Args, Default)]
+pub struct ConfigArgs {
     /// Read settings from FILE (a chat-template-lint.toml, or a pyproject.toml
     /// with [tool.chat-template-lint]) instead of searching upward from the first path.
-    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
-    pub config: Option<PathBuf>,
+    #[arg(long = "config", value_name = "FILE", conflicts_with = "no_config")]
+    pub file: Option<PathBuf>,
     /// Ignore config files.
     #[arg(long)]
     pub no_config: bool,
@@ -61,12 +90,9 @@ pub struct CheckArgs {
     /// Skip files and folders matching GLOB (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Compare every template with the one in DIR (a model folder, or a tree matched by relative path).
-    #[arg(long, value_name = "DIR")]
-    pub baseline: Option<PathBuf>,
-    /// Compare every template with its own file at git REF (e.g. `origin/main`).
-    #[arg(long, value_name = "REF", conflicts_with = "baseline")]
-    pub baseline_ref: Option<String>,
+    /// Check folders that .gitignore / .ignore files exclude too (config: `respect-gitignore = false`).
+    #[arg(long)]
+    pub no_ignore: bool,
     /// When to exit 1.
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
@@ -76,21 +102,29 @@ pub struct CheckArgs {
     /// Skip these rules (comma-separated ids).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub ignore: Vec<String>,
-    #[command(flatten)]
-    pub env: EnvArgs,
-    /// Never colour the output.
+}
+
+/// How the report is printed on stdout.
+#[derive(Debug, Args, Default)]
+pub struct OutputArgs {
+    /// Output format (default: `github` when GITHUB_ACTIONS=true, else `text`;
+    /// `full` is `text`, `concise` one line per finding).
+    #[arg(long = "output-format", visible_alias = "format", value_enum)]
+    pub format: Option<Format>,
+    /// Print the number of findings per rule instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Print the findings and nothing else (no summary line, no warnings on
+    /// stderr); `-qq` prints nothing, only the exit code tells.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+    /// Never colour the output (also: NO_COLOR; FORCE_COLOR, CLICOLOR_FORCE force it).
     #[arg(long)]
     pub no_color: bool,
     /// Also list what each template supports (system, tools, reasoning, …):
     /// a line per template in text, a `capabilities` entry per template in JSON.
     #[arg(long)]
     pub capabilities: bool,
-    /// Work out each template in each folder afresh instead of once per
-    /// distinct content (for testing that the cache changes nothing).
-    #[arg(long, hide = true)]
-    pub no_cache: bool,
-    #[command(flatten)]
-    pub fix: FixArgs,
 }
 
 /// `--fix` and friends (see `fix`).

@@ -4,7 +4,9 @@
 //!
 //! Parsed strictly (unknown keys and unknown rule ids are errors that name the
 //! file, line and column — cargo-deny's shape) and validated once into plain
-//! values; `commands` merges them under the command-line flags.
+//! values. The command-line flags become a `Config` of their own
+//! (`ConfigArgs::to_config`, as typos does it) layered over the file's
+//! (`Layers`), which also says where each value came from (`--show-settings`).
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -17,6 +19,9 @@ use crate::finding::Severity;
 use crate::report::location::line_col;
 use crate::resolve::{FailOn, GlobBase, PathIgnore};
 use crate::rule::Rule;
+
+mod layers;
+pub use layers::{parse_rules, Layers, Origin};
 
 /// The standalone config file name; wins over `pyproject.toml` in the same folder.
 pub const CONFIG_FILE: &str = "chat-template-lint.toml";
@@ -69,6 +74,9 @@ pub struct Config {
     pub unsafe_fixes: Option<bool>,
     /// `unfixable = [...]`: rules `--fix` leaves alone.
     pub unfixable: Option<Vec<Rule>>,
+    /// `respect-gitignore` (`--no-ignore` sets it false): whether folders that
+    /// `.gitignore` / `.ignore` files exclude are skipped.
+    pub respect_gitignore: Option<bool>,
 }
 
 impl Config {
@@ -142,6 +150,7 @@ struct RawConfig {
     fix: Option<bool>,
     unsafe_fixes: Option<bool>,
     unfixable: Option<Vec<Spanned<String>>>,
+    respect_gitignore: Option<bool>,
 }
 
 /// `pyproject.toml`: only our table matters; everything else is someone else's.
@@ -306,6 +315,7 @@ fn validate(path: &Path, text: &str, raw: RawConfig) -> Result<Config, ConfigErr
         fail_on: raw.fail_on,
         fix: raw.fix,
         unsafe_fixes: raw.unsafe_fixes,
+        respect_gitignore: raw.respect_gitignore,
         ..Config::default()
     };
     if let Some(ids) = &raw.unfixable {

@@ -24,7 +24,10 @@
 //! - Files named on the command line are always checked, whatever their name
 //!   and whatever the globs say (like ripgrep's explicit paths).
 //! - `.gitignore` / `.ignore` files are respected (also outside a Git
-//!   checkout); `.git` is never entered; other hidden folders are.
+//!   checkout) unless `no_ignore` (`--no-ignore`, `respect-gitignore =
+//!   false`); `.git` is never entered; other hidden folders are. The model
+//!   folders the ignore files hide are counted (`ignored`), so that a
+//!   fine-tune's gitignored `outputs/` is said, not silently skipped.
 //!   Symbolic links are followed, and a link loop is skipped, not walked.
 //! - What the walk cannot look into is said, never skipped in silence: a
 //!   folder it may not enter, a path longer than the OS allows, a dangling
@@ -44,6 +47,9 @@ use crate::files::{is_gguf_name, LFS_POINTER, MAX_FILE_BYTES};
 use crate::finding::Finding;
 use crate::rule::Rule;
 
+mod ignored;
+pub use ignored::Ignored;
+
 /// A folder that holds at least one file the tool reads, or a loose template
 /// file (then `dir` is the file itself; `load` tells them apart).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -61,6 +67,8 @@ pub struct DiscoverOptions {
     pub include: Vec<String>,
     /// Files and folders to skip.
     pub exclude: Vec<String>,
+    /// Walk into folders that `.gitignore` / `.ignore` files exclude.
+    pub no_ignore: bool,
 }
 
 /// Names of files that make a folder a model folder.
@@ -184,6 +192,8 @@ pub struct Discovered {
     pub unreadable: Vec<Finding>,
     /// `--include `x` matched nothing`, … (from the flags or the config file).
     pub unmatched_globs: Vec<String>,
+    /// The model folders that ignore files hid from the walk.
+    pub ignored: ignored::Ignored,
 }
 
 fn glob_set(patterns: &[&str], flag: &str) -> Result<GlobSet> {
@@ -220,6 +230,7 @@ pub fn discover_all(paths: &[PathBuf], root: &Path, opts: &DiscoverOptions) -> R
     let globs = Globs::new(opts)?;
     let mut found: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut unreadable = Vec::new();
+    let mut walked = ignored::Walked::default();
     for path in paths {
         let meta = std::fs::metadata(path)
             .with_context(|| format!("cannot read path `{}`", path.display()))?;
@@ -232,26 +243,62 @@ pub fn discover_all(paths: &[PathBuf], root: &Path, opts: &DiscoverOptions) -> R
             }
             continue;
         }
-        walk(path, root, &globs, &mut found, &mut unreadable);
+        walk(
+            path,
+            root,
+            &globs,
+            opts.no_ignore,
+            &mut found,
+            &mut unreadable,
+            &mut walked,
+        );
     }
+    // Counted before the unused globs are read: a glob that matches only
+    // in ignored folders was not used by the check.
+    let unmatched_globs = globs.unmatched();
+    let ignored = if opts.no_ignore {
+        ignored::Ignored::default()
+    } else {
+        ignored::count(
+            &walked,
+            root,
+            |path, base| excluded(&globs, path, base, root),
+            |file, base| {
+                let included = globs.include.is_match(relative(file, base))
+                    || globs.include.is_match(relative(file, root));
+                included
+                    .then(|| classify(file, false).map(|(dir, _)| dir))
+                    .flatten()
+            },
+        )
+    };
     Ok(Discovered {
         unreadable,
         dirs: found
             .into_iter()
             .map(|(rel_dir, dir)| ModelDir { dir, rel_dir })
             .collect(),
-        unmatched_globs: globs.unmatched(),
+        unmatched_globs,
+        ignored,
     })
+}
+
+/// Whether `path` (relative to `base` and to `root`) is excluded by a glob.
+fn excluded(globs: &Globs, path: &Path, base: &Path, root: &Path) -> bool {
+    globs.exclude.is_match(relative(path, base)) || globs.exclude.is_match(relative(path, root))
 }
 
 fn walk(
     base: &Path,
     root: &Path,
     globs: &Globs,
+    no_ignore: bool,
     found: &mut BTreeMap<String, PathBuf>,
     unreadable: &mut Vec<Finding>,
+    walked: &mut ignored::Walked,
 ) {
     let walker = ignore::WalkBuilder::new(base)
+        .standard_filters(!no_ignore)
         .hidden(false)
         .require_git(false)
         .follow_links(true)
@@ -279,9 +326,13 @@ fn walk(
                 continue;
             }
         };
-        // Folders are walked; anything else with an included name is
-        // looked at, also a FIFO or device (loading says it is not a file).
+        // Folders are walked (and remembered, to tell what the ignore files
+        // hid); anything else with an included name is looked at, also a
+        // FIFO or device (loading says it is not a file).
         if entry.file_type().is_none_or(|t| t.is_dir()) {
+            if entry.file_type().is_some_and(|t| t.is_dir()) {
+                walked.visit(base, entry.path());
+            }
             continue;
         }
         let p = entry.path();

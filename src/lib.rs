@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod discover;
+pub mod env;
 pub mod files;
 pub mod finding;
 pub mod fix;

@@ -129,6 +129,8 @@ pub struct Report {
     pub unmatched_globs: Vec<String>,
     /// Malformed and unused inline suppressions (said on stderr).
     pub directive_warnings: Vec<suppress::Warning>,
+    /// Model folders that `.gitignore` / `.ignore` files hid (said on stderr).
+    pub ignored: crate::discover::Ignored,
 }
 
 impl Report {

@@ -66,6 +66,7 @@ fn check(path: &Path) -> Report {
         discover: DiscoverOptions {
             include: fixture.include,
             exclude: vec![],
+            ..DiscoverOptions::default()
         },
         // Named relative to the crate, as a user names it relative to the
         // working folder: the baseline's path shows in messages.

@@ -398,6 +398,7 @@ fn include_globs_make_loose_files_checkable() {
     let opts = DiscoverOptions {
         include: vec!["loose/*.jinja".into(), "loose/*.json".into()],
         exclude: vec![],
+        ..DiscoverOptions::default()
     };
     let dirs = discover(std::slice::from_ref(&root), &root, &opts).expect("discover");
     let rels: Vec<&str> = dirs.iter().map(|d| d.rel_dir.as_str()).collect();
@@ -455,6 +456,7 @@ fn exclude_gitignore_and_dot_git_are_respected() {
     let opts = DiscoverOptions {
         include: vec![],
         exclude: vec!["old".into()],
+        ..DiscoverOptions::default()
     };
     let dirs = discover(&[p.to_path_buf()], p, &opts).expect("discover");
     let rels: Vec<&str> = dirs.iter().map(|d| d.rel_dir.as_str()).collect();
@@ -462,6 +464,7 @@ fn exclude_gitignore_and_dot_git_are_respected() {
     let bad = DiscoverOptions {
         include: vec!["a/[".into()],
         exclude: vec![],
+        ..DiscoverOptions::default()
     };
     assert!(discover(&[p.to_path_buf()], p, &bad).is_err());
     assert!(discover(&[p.join("nope")], p, &DiscoverOptions::default()).is_err());
@@ -503,6 +506,7 @@ fn discovers_every_template_in_the_shared_corpus() {
     let opts = DiscoverOptions {
         include: vec!["**/*.jinja".into(), "**/*.json".into()],
         exclude: vec![],
+        ..DiscoverOptions::default()
     };
     let dirs = discover(std::slice::from_ref(&corpus), &corpus, &opts).expect("discover");
     let mut expected = Vec::new();
@@ -741,6 +745,7 @@ fn a_loose_template_is_named_by_the_end_of_its_stem() {
     let opts = DiscoverOptions {
         include: vec!["*.jinja".into()],
         exclude: vec![],
+        ..DiscoverOptions::default()
     };
     let r = check(&[dir.path().to_path_buf()], dir.path(), opts);
     let failing: Vec<(&str, Option<&str>)> = of_rule(&r, Rule::TemplateRender)

@@ -101,9 +101,9 @@ pub fn run(
         if let Some(hidden) = hidden {
             line.push_str(&format!(" ({hidden})"));
         }
-        crate::report::eprint_line(&format!("chat-template-lint: {line}"));
+        crate::report::eprint_line(actions, &format!("chat-template-lint: {line}"));
         for line in not_fixed(&planned.refused) {
-            crate::report::eprint_line(&line);
+            crate::report::eprint_line(actions, &line);
         }
         return Ok(Outcome::Diffed {
             pending: !planned.changes.is_empty(),
@@ -150,19 +150,26 @@ fn not_fixed(refused: &[(FindingKey, String)]) -> Vec<String> {
 /// The summary line after the report: on stdout under the text report, on
 /// stderr otherwise (stdout is then JSON or annotations); under JSON, why
 /// each refused fix was not applied too (also at the end of its `help`).
-pub fn print_fixed(summary: Option<&Summary>, format: Format, out: &mut dyn Write) -> Result<()> {
+/// `actions`: stderr goes to the runner's log.
+pub fn print_fixed(
+    summary: Option<&Summary>,
+    format: Format,
+    actions: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
     let Some(summary) = summary else {
         return Ok(());
     };
     let line = &summary.line;
+    let say = |text: &str| crate::report::eprint_line(actions, text);
     match format {
-        Format::Text => writeln!(out, "{line}")?,
-        Format::Github => crate::report::eprint_line(&format!("chat-template-lint: {line}")),
+        Format::Text | Format::Concise => writeln!(out, "{line}")?,
+        Format::Github => say(&format!("chat-template-lint: {line}")),
         Format::Json => {
             for note in &summary.not_fixed {
-                crate::report::eprint_line(note);
+                say(note);
             }
-            crate::report::eprint_line(&format!("chat-template-lint: {line}"));
+            say(&format!("chat-template-lint: {line}"));
         }
     }
     Ok(())

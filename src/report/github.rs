@@ -138,7 +138,12 @@ pub(super) fn write(report: &Report, sinks: &Sinks, out: &mut Out<'_>) -> Result
     }
     // The readable report, folded; guarded line by line by `Out`.
     out.command("::group::chat-template-lint report")?;
-    text::write(report, false, sinks.capabilities, out)?;
+    let style = text::Style {
+        color: false,
+        capabilities: sinks.capabilities,
+        quiet: false,
+    };
+    text::write(report, style, out)?;
     out.flush()?;
     out.command("::endgroup::")?;
     Ok(())

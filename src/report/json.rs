@@ -110,7 +110,12 @@ pub(super) fn write(
             items.extend(capabilities(report));
         }
     }
-    let text = serde_json::to_string_pretty(&value)?;
+    write_value(&value, guard, out)
+}
+
+/// A JSON value, pretty-printed, made command-safe when `guard`.
+pub(super) fn write_value(value: &Value, guard: bool, out: &mut dyn Write) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
     let text = if guard { command_safe(&text) } else { text };
     out.write_all(text.as_bytes())?;
     writeln!(out)?;

@@ -10,20 +10,26 @@ use crate::finding::Finding;
 use crate::resolve::Report;
 
 pub mod github;
+mod group;
 pub mod guard;
 pub mod json;
 mod junit;
 pub mod location;
 mod owners;
 pub mod sarif;
+mod statistics;
 pub mod summary;
 pub mod text;
 
 /// The format of the main output (stdout).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// `path:line:col: severity[rule] message`, a code frame and a fix hint.
+    /// `path:line:col: severity[rule] message`, a code frame and a fix hint;
+    /// identical findings of many folders grouped (also `full`, ruff's name).
+    #[value(alias = "full")]
     Text,
+    /// One line per finding: `path:line:col: severity[rule] message`.
+    Concise,
     /// A JSON array of findings.
     Json,
     /// GitHub Actions workflow commands (annotations).
@@ -71,6 +77,10 @@ pub struct Sinks {
     /// `--capabilities`: list what each template supports in the main output
     /// (`text` and `json`; the step summary always has it).
     pub capabilities: bool,
+    /// `--statistics`: counts per rule instead of the findings.
+    pub statistics: bool,
+    /// `-q`: findings only (no summary line); `-qq`: nothing on stdout.
+    pub quiet: u8,
 }
 
 impl Sinks {
@@ -85,6 +95,8 @@ impl Sinks {
             step_summary: None,
             step_outputs: None,
             capabilities: false,
+            statistics: false,
+            quiet: 0,
         }
     }
 }
@@ -141,15 +153,27 @@ pub fn emit_all(report: &Report, sinks: &Sinks, out: &mut dyn Write) -> Result<(
 pub fn emit(report: &Report, sinks: &Sinks, out: &mut dyn Write) -> Result<()> {
     let guarded = sinks.actions || sinks.format == Format::Github;
     let mut out = guard::Out::new(out, guarded);
-    match sinks.format {
-        Format::Text => text::write(
-            report,
-            sinks.color && !guarded,
-            sinks.capabilities,
-            &mut out,
-        )?,
-        Format::Json => json::write(report, sinks.capabilities, guarded, &mut out)?,
-        Format::Github => github::write(report, sinks, &mut out)?,
+    let style = text::Style {
+        color: sinks.color && !guarded,
+        capabilities: sinks.capabilities,
+        quiet: sinks.quiet > 0,
+    };
+    if sinks.quiet >= 2 {
+        // `-qq`: the exit code says it all.
+    } else if sinks.statistics {
+        match sinks.format {
+            Format::Json => json::write_value(&statistics::json(report), guarded, &mut out)?,
+            Format::Text | Format::Concise | Format::Github => {
+                statistics::write_text(report, &mut out)?
+            }
+        }
+    } else {
+        match sinks.format {
+            Format::Text => text::write(report, style, &mut out)?,
+            Format::Concise => text::write_concise(report, style, &mut out)?,
+            Format::Json => json::write(report, sinks.capabilities, guarded, &mut out)?,
+            Format::Github => github::write(report, sinks, &mut out)?,
+        }
     }
     out.flush()?;
     Ok(())
@@ -168,11 +192,11 @@ pub fn write_sarif(report: &Report, out: &mut dyn Write) -> Result<()> {
 /// Print a failure of the tool itself (exit 2) on stderr. Under GitHub
 /// Actions it becomes an error annotation (at the config file's line when the
 /// failure is a config error), and never a command of someone else's making.
-pub fn print_failure(err: &anyhow::Error) {
+pub fn print_failure(err: &anyhow::Error, env: &crate::env::Env) {
     let message = format!("{err:#}");
     let mut stderr = std::io::stderr().lock();
-    if crate::commands::in_github_actions() {
-        let root = crate::commands::report_root(&std::env::current_dir().unwrap_or_default());
+    if env.actions {
+        let root = env.report_root();
         let place = err
             .downcast_ref::<crate::config::ConfigError>()
             .map(|c| (crate::discover::relative(&c.path, &root), c.line, c.column));
@@ -184,10 +208,11 @@ pub fn print_failure(err: &anyhow::Error) {
 }
 
 /// Print a diagnostic line on stderr (e.g. `render`'s template errors). Under
-/// GitHub Actions it is neutralised like every other line the tool prints.
-pub fn eprint_line(line: &str) {
+/// GitHub Actions (`actions`) it is neutralised like every other line the
+/// tool prints.
+pub fn eprint_line(actions: bool, line: &str) {
     let mut stderr = std::io::stderr().lock();
-    let text = if crate::commands::in_github_actions() {
+    let text = if actions {
         guard::text(line)
     } else {
         line.to_string()
@@ -198,9 +223,9 @@ pub fn eprint_line(line: &str) {
 /// Print a command-line parsing outcome from clap (an error, or `--help` /
 /// `--version`) with clap's exit code; guarded under GitHub Actions, since
 /// an error message quotes the offending argument.
-pub fn print_usage_error(err: &clap::Error) -> std::process::ExitCode {
+pub fn print_usage_error(err: &clap::Error, actions: bool) -> std::process::ExitCode {
     let code = u8::try_from(err.exit_code()).unwrap_or(2);
-    if !crate::commands::in_github_actions() {
+    if !actions {
         let _ = err.print();
         return std::process::ExitCode::from(code);
     }

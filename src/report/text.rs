@@ -1,51 +1,77 @@
 //! Human-readable output: `path:line:col: severity[rule-id] message`, a
-//! short code frame, the fix hint, and a summary line.
+//! short code frame, the fix hint, and a summary line (`full`, identical
+//! findings of many folders grouped); or one line per finding (`concise`).
 
 use std::io::Write;
 
 use anyhow::Result;
 
-use super::{location, position};
-use crate::finding::Severity;
+use super::{location, position, Position};
+use crate::finding::{Finding, Severity};
 use crate::resolve::Report;
 
-pub(super) fn write(
-    report: &Report,
-    color: bool,
-    capabilities: bool,
-    out: &mut dyn Write,
-) -> Result<()> {
-    let paint = |code: &str, s: &str| {
-        if color {
-            format!("\x1b[{code}m{s}\x1b[0m")
-        } else {
-            s.to_string()
-        }
+/// How the text report is shaped.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Style {
+    pub color: bool,
+    /// `--capabilities`: a line per template.
+    pub capabilities: bool,
+    /// `-q`: the findings only, no summary line.
+    pub quiet: bool,
+}
+
+/// The colour escape around `s`, when colour is on.
+fn paint(color: bool, code: &str, s: &str) -> String {
+    if color {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+/// `path:line:col: severity[rule-id] message (template `name`)`.
+fn headline(f: &Finding, pos: Option<&Position>, color: bool) -> String {
+    let loc = match pos {
+        Some(p) => format!("{}:{}:{}", f.path, p.line, p.column),
+        None => f.path.clone(),
     };
+    let sev = match f.severity {
+        Severity::Error => paint(color, "1;31", "error"),
+        Severity::Warning => paint(color, "1;33", "warning"),
+        Severity::Info => paint(color, "1;36", "info"),
+    };
+    let template = match &f.template {
+        Some(t) if t != "default" => format!(" (template `{}`)", sanitize(t)),
+        _ => String::new(),
+    };
+    format!(
+        "{}: {}[{}] {}{}",
+        paint(color, "1", &sanitize(&loc)),
+        sev,
+        f.rule.id(),
+        sanitize(&f.message),
+        template
+    )
+}
+
+/// `concise`: one line per finding, then the summary line.
+pub(super) fn write_concise(report: &Report, style: Style, out: &mut dyn Write) -> Result<()> {
     for f in &report.findings {
         let pos = position(report, f);
-        let loc = match &pos {
-            Some(p) => format!("{}:{}:{}", f.path, p.line, p.column),
-            None => f.path.clone(),
-        };
-        let sev = match f.severity {
-            Severity::Error => paint("1;31", "error"),
-            Severity::Warning => paint("1;33", "warning"),
-            Severity::Info => paint("1;36", "info"),
-        };
-        let template = match &f.template {
-            Some(t) if t != "default" => format!(" (template `{}`)", sanitize(t)),
-            _ => String::new(),
-        };
-        writeln!(
-            out,
-            "{}: {}[{}] {}{}",
-            paint("1", &sanitize(&loc)),
-            sev,
-            f.rule.id(),
-            sanitize(&f.message),
-            template
-        )?;
+        writeln!(out, "{}", headline(f, pos.as_ref(), style.color))?;
+    }
+    if !style.quiet {
+        writeln!(out, "{}", summary_line(report))?;
+    }
+    Ok(())
+}
+
+pub(super) fn write(report: &Report, style: Style, out: &mut dyn Write) -> Result<()> {
+    let color = style.color;
+    for group in super::group::groups(report) {
+        let f = group.first;
+        let pos = position(report, f);
+        writeln!(out, "{}", headline(f, pos.as_ref(), color))?;
         if let (Some(p), Some(text)) = (&pos, report.sources.get(&f.path)) {
             let line = location::line_text(text, p.line);
             let (shown, caret_at) = frame_window(line, p.column);
@@ -61,7 +87,7 @@ pub(super) fn write(
                 "  {} | {}{}",
                 " ".repeat(gutter.len()),
                 caret_pad,
-                paint("1;31", "^")
+                paint(color, "1;31", "^")
             )?;
         }
         if let Some(probe) = &f.probe {
@@ -73,14 +99,33 @@ pub(super) fn write(
             }
         }
         if let Some(help) = &f.help {
-            writeln!(out, "  = {}: {}", paint("1;36", "help"), sanitize(help))?;
+            writeln!(
+                out,
+                "  = {}: {}",
+                paint(color, "1;36", "help"),
+                sanitize(help)
+            )?;
+        }
+        if !group.more.is_empty() {
+            let (folder, _) = f.path.rsplit_once('/').unwrap_or((".", ""));
+            let mut all = vec![folder];
+            all.extend(&group.more);
+            writeln!(
+                out,
+                "  = and in {} more folder{}: {}",
+                group.more.len(),
+                plural(group.more.len()),
+                sanitize(&super::group::cover(&all))
+            )?;
         }
         writeln!(out)?;
     }
-    if capabilities {
+    if style.capabilities {
         write_capabilities(report, out)?;
     }
-    writeln!(out, "{}", summary_line(report))?;
+    if !style.quiet {
+        writeln!(out, "{}", summary_line(report))?;
+    }
     Ok(())
 }
 

@@ -149,13 +149,9 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         (true, Kind::Prompt) => " The difference involves reasoning markup: the prompt and the training render keep different reasoning of earlier turns, as reasoning templates often do on purpose.",
         (true, Kind::History) => " The difference involves reasoning markup: the template strips reasoning from earlier turns, as Qwen3-style templates do on purpose.",
     };
-    // The message has the first break; the detail the others, if any.
-    let detail = breaks
-        .iter()
-        .skip(1)
-        .map(|b| format!("also: {}", b.describe()))
-        .collect::<Vec<_>>()
-        .join("\n");
+    // The message has the first break; the detail names the others on one
+    // line (they fail the same way; listing each in full buried the first).
+    let detail = others(&breaks[1..]);
     // Point at the generation prompt's branch: where the served text is made.
     let at = find_in_template(&t.text, "add_generation_prompt");
     let mut finding = Finding::new(
@@ -177,6 +173,43 @@ pub(super) fn check(ctx: &TemplateContext<'_>) -> Vec<Finding> {
         finding = finding.with_span(span_in_file(t, range));
     }
     vec![finding]
+}
+
+/// `also in 11 more turns: the prompt before `multi-turn` [1, 3],
+/// `image` [1]; the conversation through `reasoning` [3]`: each kind of
+/// break, its probes in order with the indexes of their assistant messages.
+fn others(breaks: &[Break<'_>]) -> String {
+    if breaks.is_empty() {
+        return String::new();
+    }
+    let mut parts = Vec::new();
+    for (kind, what) in [
+        (Kind::Prompt, "the prompt before"),
+        (Kind::History, "the conversation through"),
+    ] {
+        let mut probes: Vec<(&str, Vec<String>)> = Vec::new();
+        let name = |b: &Break<'_>| b.probe.as_str();
+        for b in breaks.iter().filter(|b| b.kind == kind) {
+            match probes.iter_mut().find(|(p, _)| *p == name(b)) {
+                Some((_, turns)) => turns.push(b.turn.to_string()),
+                None => probes.push((name(b), vec![b.turn.to_string()])),
+            }
+        }
+        if probes.is_empty() {
+            continue;
+        }
+        let listed: Vec<String> = probes
+            .iter()
+            .map(|(p, turns)| format!("`{p}` [{}]", turns.join(", ")))
+            .collect();
+        parts.push(format!("{what} {}", listed.join(", ")));
+    }
+    format!(
+        "also in {} more turn{}: {}",
+        breaks.len(),
+        if breaks.len() == 1 { "" } else { "s" },
+        parts.join("; ")
+    )
 }
 
 /// The render through an assistant turn, cut after the turn's content and

@@ -354,6 +354,7 @@ pub fn hostile_report() -> Report {
         fail_on: FailOn::Error,
         unmatched_globs: Vec::new(),
         directive_warnings: Vec::new(),
+        ignored: Default::default(),
     }
 }
 

@@ -1,0 +1,138 @@
+//! What the ignore files hid: the usual fine-tuning layout gitignores
+//! `outputs/` or `checkpoint-*/`, so `check .` would pass on one folder
+//! while 300 checkpoints sit beside it. After the walk, the folders it never
+//! entered (children of walked folders that the walk skipped, not because of
+//! an `--exclude` or `.git`) are walked a second time without ignore files,
+//! within a budget of entries, and the model folders found there counted.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+
+/// How many entries the second walk may visit in all: an ignored `outputs/`
+/// holds weights and optimizer states, not only configs, and this walk only
+/// counts.
+const BUDGET: usize = 200_000;
+
+/// The folders the main walk entered, each with the path it was walked from.
+#[derive(Debug, Default)]
+pub(super) struct Walked {
+    seen: HashSet<PathBuf>,
+    dirs: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Walked {
+    pub(super) fn visit(&mut self, base: &Path, dir: &Path) {
+        if self.seen.insert(dir.to_path_buf()) {
+            self.dirs.push((base.to_path_buf(), dir.to_path_buf()));
+        }
+    }
+}
+
+/// Model folders that ignore files hid.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ignored {
+    /// How many (at least this many when `capped`).
+    pub folders: usize,
+    /// The ignored folders they are in, relative to the root, `/`-separated.
+    pub roots: Vec<String>,
+    /// The budget ran out before the ignored folders were all walked.
+    pub capped: bool,
+}
+
+impl Ignored {
+    /// `300 model folders ignored by .gitignore (outputs/); --no-ignore to
+    /// check them`, when there are any.
+    pub fn message(&self) -> Option<String> {
+        if self.folders == 0 {
+            return None;
+        }
+        const SHOWN: usize = 3;
+        let mut roots: Vec<String> = self
+            .roots
+            .iter()
+            .take(SHOWN)
+            .map(|r| format!("{r}/"))
+            .collect();
+        if self.roots.len() > SHOWN {
+            roots.push(format!("and {} more", self.roots.len() - SHOWN));
+        }
+        Some(format!(
+            "{}{} model folder{} ignored by .gitignore ({}); --no-ignore to check {}",
+            if self.capped { "at least " } else { "" },
+            self.folders,
+            if self.folders == 1 { "" } else { "s" },
+            roots.join(", "),
+            if self.folders == 1 { "it" } else { "them" },
+        ))
+    }
+}
+
+/// Count the model folders under the folders the walk skipped. `excluded`
+/// says whether a path is excluded by a glob (relative to its walk's base);
+/// `model_dir` classifies a file as the main walk does.
+pub(super) fn count(
+    walked: &Walked,
+    root: &Path,
+    excluded: impl Fn(&Path, &Path) -> bool,
+    model_dir: impl Fn(&Path, &Path) -> Option<PathBuf>,
+) -> Ignored {
+    let mut skipped = Vec::new();
+    for (base, dir) in &walked.dirs {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            // `metadata` follows links, as the walk does.
+            if entry.file_name() == ".git"
+                || walked.seen.contains(&path)
+                || !std::fs::metadata(&path).is_ok_and(|m| m.is_dir())
+                || excluded(&path, base)
+            {
+                continue;
+            }
+            skipped.push((base.clone(), path));
+        }
+    }
+    skipped.sort();
+    let mut budget = BUDGET;
+    let mut found = BTreeSet::new();
+    let mut roots = Vec::new();
+    let mut capped = false;
+    for (base, top) in &skipped {
+        let before = found.len();
+        let walker = ignore::WalkBuilder::new(top)
+            .standard_filters(false)
+            .follow_links(true)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build();
+        for entry in walker {
+            if budget == 0 {
+                capped = true;
+                break;
+            }
+            budget -= 1;
+            let Ok(entry) = entry else { continue };
+            let path = entry.path();
+            if excluded(path, base) {
+                continue;
+            }
+            if entry.file_type().is_some_and(|t| t.is_file()) {
+                if let Some(dir) = model_dir(path, base) {
+                    found.insert(dir);
+                }
+            }
+        }
+        if found.len() > before {
+            roots.push(super::relative(top, root));
+        }
+        if capped {
+            break;
+        }
+    }
+    Ignored {
+        folders: found.len(),
+        roots,
+        capped,
+    }
+}
