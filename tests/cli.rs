@@ -154,3 +154,31 @@ fn junit_lists_only_the_checks_that_ran() {
         "{drift:?}"
     );
 }
+
+/// The colour variables, as the usual conventions say: FORCE_COLOR
+/// (force-color.org) and CLICOLOR_FORCE (bixense.com/clicolors) colour a
+/// piped report; NO_COLOR (no-color.org) wins over both; `--no-color` over all.
+#[test]
+fn colour_follows_the_environment_conventions() {
+    let coloured = |vars: &[(&str, &str)], extra: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_chat-template-lint"));
+        c.args(["check", "--no-config", "examples/finetuned-broken"])
+            .args(extra)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("GITHUB_ACTIONS");
+        for name in ["NO_COLOR", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE"] {
+            c.env_remove(name);
+        }
+        c.envs(vars.iter().copied());
+        let o = c.output().expect("the binary runs");
+        assert_eq!(o.status.code(), Some(1));
+        stdout(&o).contains("\x1b[")
+    };
+    assert!(!coloured(&[], &[]), "a pipe is not coloured by default");
+    assert!(coloured(&[("FORCE_COLOR", "1")], &[]));
+    assert!(coloured(&[("CLICOLOR_FORCE", "1")], &[]));
+    assert!(!coloured(&[("CLICOLOR_FORCE", "0")], &[]));
+    assert!(!coloured(&[("FORCE_COLOR", "")], &[]), "empty is unset");
+    assert!(!coloured(&[("NO_COLOR", "1"), ("FORCE_COLOR", "1")], &[]));
+    assert!(!coloured(&[("FORCE_COLOR", "1")], &["--no-color"]));
+}
