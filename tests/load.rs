@@ -793,3 +793,73 @@ fn a_companion_file_named_explicitly_checks_its_model_folder() {
     assert_eq!(rels, ["m"], "{:?}", r.findings);
     assert_quiet(&r, Rule::TemplateMissing);
 }
+
+/// Special tokens as transformers 5.x `PreTrainedTokenizerBase._from_pretrained`
+/// merges them: when `tokenizer_config.json` has no `added_tokens_decoder`
+/// (the legacy layout, or no config at all), every key of
+/// `special_tokens_map.json` replaces the config's (only call arguments win);
+/// with an `added_tokens_decoder` the map is not read at all. A map that is
+/// read and broken is `config-invalid`; a template using `bos_token` then
+/// renders with the map's token, not an undefined.
+#[test]
+fn special_tokens_map_follows_transformers_precedence() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |sub: &str, name: &str, text: &str| {
+        std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
+        std::fs::write(dir.path().join(sub).join(name), text).expect("write");
+    };
+    let map = r#"{"bos_token": {"content": "<map-bos>"}, "eos_token": "<map-eos>"}"#;
+    // Legacy: the map fills what the config lacks and replaces what it has.
+    write("legacy", "tokenizer_config.json", r#"{"eos_token": "<cfg-eos>"}"#);
+    write("legacy", "special_tokens_map.json", map);
+    // Modern: `added_tokens_decoder` present, the map is ignored.
+    write(
+        "modern",
+        "tokenizer_config.json",
+        r#"{"eos_token": "<cfg-eos>", "added_tokens_decoder": {}}"#,
+    );
+    write("modern", "special_tokens_map.json", map);
+    // No tokenizer_config.json at all: the map alone.
+    write("map-only", "chat_template.jinja", "{{ bos_token }}{% for m in messages %}{{ m.content }}{% endfor %}");
+    write("map-only", "special_tokens_map.json", map);
+    let tokens = |sub: &str| {
+        let m = load(&ModelDir {
+            dir: dir.path().join(sub),
+            rel_dir: sub.to_string(),
+        });
+        (
+            m.special_tokens.get("bos_token").cloned(),
+            m.special_tokens.get("eos_token").cloned(),
+        )
+    };
+    let some = |s: &str| Some(s.to_string());
+    assert_eq!(tokens("legacy"), (some("<map-bos>"), some("<map-eos>")));
+    assert_eq!(tokens("modern"), (None, some("<cfg-eos>")));
+    assert_eq!(tokens("map-only"), (some("<map-bos>"), some("<map-eos>")));
+
+    // A broken map that transformers reads is config-invalid at its position.
+    write("broken", "tokenizer_config.json", r#"{"eos_token": "</s>"}"#);
+    write("broken", "special_tokens_map.json", "{\"bos_token\": \"<s>\",\n");
+    // … and one it never opens (beside an added_tokens_decoder) is not checked.
+    write(
+        "unread",
+        "tokenizer_config.json",
+        r#"{"eos_token": "</s>", "added_tokens_decoder": {}}"#,
+    );
+    write("unread", "special_tokens_map.json", "{");
+    let r = check(
+        &[dir.path().to_path_buf()],
+        dir.path(),
+        DiscoverOptions::default(),
+    );
+    let invalid: Vec<(&str, Option<(usize, usize)>)> = of_rule(&r, Rule::ConfigInvalid)
+        .iter()
+        .map(|f| {
+            (
+                f.path.as_str(),
+                position(&r, f).map(|p| (p.line, p.column)),
+            )
+        })
+        .collect();
+    assert_eq!(invalid, [("broken/special_tokens_map.json", Some((2, 1)))]);
+}
