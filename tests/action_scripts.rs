@@ -156,6 +156,11 @@ fn report_paths_are_outputs_only_when_the_files_exist() {
     envs.push(("STUB_WRITES", "r.xml r.sarif"));
     let (_, outputs, _) = run_sh(t.path(), &envs);
     assert_eq!(outputs, "junit-path=r.xml\nsarif-path=r.sarif\n");
+    // The files of the run before are not this run's (a tool that could not
+    // run, exit 2, writes none): no outputs, and they are gone.
+    let (_, outputs, _) = run_sh(t.path(), &reports);
+    assert_eq!(outputs, "", "stale reports are not this run's");
+    assert!(!t.path().join("r.xml").exists());
 }
 
 #[test]

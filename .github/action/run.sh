@@ -21,6 +21,11 @@ for p in "${INPUT_JUNIT:-}" "${INPUT_SARIF:-}"; do
 done
 [ -n "${INPUT_JUNIT:-}" ] && args+=(--junit "$INPUT_JUNIT")
 [ -n "${INPUT_SARIF:-}" ] && args+=(--sarif "$INPUT_SARIF")
+# A report left by an earlier step or run is not this run's: removed first,
+# so that the outputs below name only files this run wrote.
+for p in "${INPUT_JUNIT:-}" "${INPUT_SARIF:-}"; do
+  if [ -n "$p" ] && [ -f "$p" ]; then rm -f -- "$p"; fi
+done
 
 # baseline-ref: as given; `none` turns it off; empty means the pull request's
 # base branch in `pull_request` events (GITHUB_BASE_REF is set only for
