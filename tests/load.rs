@@ -810,7 +810,11 @@ fn special_tokens_map_follows_transformers_precedence() {
     };
     let map = r#"{"bos_token": {"content": "<map-bos>"}, "eos_token": "<map-eos>"}"#;
     // Legacy: the map fills what the config lacks and replaces what it has.
-    write("legacy", "tokenizer_config.json", r#"{"eos_token": "<cfg-eos>"}"#);
+    write(
+        "legacy",
+        "tokenizer_config.json",
+        r#"{"eos_token": "<cfg-eos>"}"#,
+    );
     write("legacy", "special_tokens_map.json", map);
     // Modern: `added_tokens_decoder` present, the map is ignored.
     write(
@@ -820,7 +824,11 @@ fn special_tokens_map_follows_transformers_precedence() {
     );
     write("modern", "special_tokens_map.json", map);
     // No tokenizer_config.json at all: the map alone.
-    write("map-only", "chat_template.jinja", "{{ bos_token }}{% for m in messages %}{{ m.content }}{% endfor %}");
+    write(
+        "map-only",
+        "chat_template.jinja",
+        "{{ bos_token }}{% for m in messages %}{{ m.content }}{% endfor %}",
+    );
     write("map-only", "special_tokens_map.json", map);
     let tokens = |sub: &str| {
         let m = load(&ModelDir {
@@ -838,8 +846,16 @@ fn special_tokens_map_follows_transformers_precedence() {
     assert_eq!(tokens("map-only"), (some("<map-bos>"), some("<map-eos>")));
 
     // A broken map that transformers reads is config-invalid at its position.
-    write("broken", "tokenizer_config.json", r#"{"eos_token": "</s>"}"#);
-    write("broken", "special_tokens_map.json", "{\"bos_token\": \"<s>\",\n");
+    write(
+        "broken",
+        "tokenizer_config.json",
+        r#"{"eos_token": "</s>"}"#,
+    );
+    write(
+        "broken",
+        "special_tokens_map.json",
+        "{\"bos_token\": \"<s>\",\n",
+    );
     // … and one it never opens (beside an added_tokens_decoder) is not checked.
     write(
         "unread",
@@ -854,12 +870,7 @@ fn special_tokens_map_follows_transformers_precedence() {
     );
     let invalid: Vec<(&str, Option<(usize, usize)>)> = of_rule(&r, Rule::ConfigInvalid)
         .iter()
-        .map(|f| {
-            (
-                f.path.as_str(),
-                position(&r, f).map(|p| (p.line, p.column)),
-            )
-        })
+        .map(|f| (f.path.as_str(), position(&r, f).map(|p| (p.line, p.column))))
         .collect();
     assert_eq!(invalid, [("broken/special_tokens_map.json", Some((2, 1)))]);
 }
