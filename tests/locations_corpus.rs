@@ -19,13 +19,7 @@ use chat_template_lint::report::{emit, write_junit, write_sarif, Format, Sinks};
 use chat_template_lint::resolve::{Report, Settings};
 
 fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!("SKIPPED: ../shared/corpus is absent (a fresh clone has no ../shared)");
-        None
-    }
+    common::shared("corpus")
 }
 
 /// A place a sink reports: the file (relative to the corpus), the 1-based

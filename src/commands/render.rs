@@ -130,16 +130,7 @@ pub(super) fn render(args: RenderArgs, env: &Env) -> Result<ExitCode> {
     let compiled = match compile(&text) {
         Ok(c) => c,
         Err(e) => {
-            crate::report::eprint_line(
-                env.actions,
-                &format!(
-                    "template error: {}{}",
-                    e.message,
-                    e.line
-                        .map(|l| format!(" (template line {l})"))
-                        .unwrap_or_default()
-                ),
-            );
+            template_error(env, &e.message, e.line);
             return Ok(ExitCode::from(1));
         }
     };
@@ -167,19 +158,18 @@ pub(super) fn render(args: RenderArgs, env: &Env) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            crate::report::eprint_line(
-                env.actions,
-                &format!(
-                    "template error: {}{}",
-                    e.message,
-                    e.line
-                        .map(|l| format!(" (template line {l})"))
-                        .unwrap_or_default()
-                ),
-            );
+            template_error(env, &e.message, e.line);
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// `template error: MESSAGE (template line N)` on stderr; `render` exits 1.
+fn template_error(env: &Env, message: &str, line: Option<usize>) {
+    let at = line
+        .map(|l| format!(" (template line {l})"))
+        .unwrap_or_default();
+    crate::report::eprint_line(env.actions, &format!("template error: {message}{at}"));
 }
 
 /// A `::stop-commands::` token: 128 random bits (two hashers keyed from
