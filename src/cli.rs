@@ -115,9 +115,13 @@ pub struct OutputArgs {
     #[arg(long)]
     pub statistics: bool,
     /// Print the findings and nothing else (no summary line, no warnings on
-    /// stderr); `-qq` prints nothing, only the exit code tells.
+    /// stderr); `-qq` prints nothing, only the exit code tells (ruff's
+    /// `--quiet` and `--silent`).
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub quiet: u8,
+    /// Print nothing, as `-qq` (ruff's `--silent`).
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub silent: bool,
     /// Never colour the output (also: NO_COLOR; FORCE_COLOR, CLICOLOR_FORCE force it).
     #[arg(long)]
     pub no_color: bool,

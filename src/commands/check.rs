@@ -60,7 +60,11 @@ pub(super) fn check(args: CheckArgs, env: &Env) -> Result<ExitCode> {
         exclude: cfg.exclude.clone().unwrap_or_default(),
         no_ignore: cfg.respect_gitignore == Some(false),
     };
-    let quiet = args.output.quiet;
+    let quiet = if args.output.silent {
+        2
+    } else {
+        args.output.quiet
+    };
     // Said on stderr unless `-q`: warnings and notes about the run.
     let note = |line: &str| {
         if quiet == 0 {
