@@ -62,7 +62,7 @@ impl ColorEnv {
     }
 }
 
-/// The variables `hub::cache_dir` reads.
+/// The variables `hub::cache_dir` reads (a test keeps the two in step).
 const HF_VARS: [&str; 6] = [
     "HF_HUB_CACHE",
     "HUGGINGFACE_HUB_CACHE",
@@ -169,6 +169,20 @@ mod tests {
             clicolor: get("CLICOLOR"),
             clicolor_force: get("CLICOLOR_FORCE"),
             stdout_tty: tty,
+        }
+    }
+
+    #[test]
+    fn every_variable_the_hub_cache_lookup_reads_is_kept() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        let _ = crate::hub::cache_dir(|name| {
+            asked.borrow_mut().push(name.to_string());
+            None
+        });
+        let asked = asked.into_inner();
+        assert!(!asked.is_empty());
+        for name in asked {
+            assert!(HF_VARS.contains(&name.as_str()), "{name} is not read by Env");
         }
     }
 
