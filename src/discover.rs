@@ -68,6 +68,11 @@ pub struct DiscoverOptions {
     pub exclude: Vec<String>,
     /// Walk into folders that `.gitignore` / `.ignore` files exclude.
     pub no_ignore: bool,
+    /// The config file `include` came from, for the warning about a glob
+    /// that matches nothing (`None`: the `--include` flags).
+    pub include_source: Option<String>,
+    /// The same for `exclude`.
+    pub exclude_source: Option<String>,
 }
 
 /// Names of files that make a folder a model folder.

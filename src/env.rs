@@ -182,7 +182,10 @@ mod tests {
         let asked = asked.into_inner();
         assert!(!asked.is_empty());
         for name in asked {
-            assert!(HF_VARS.contains(&name.as_str()), "{name} is not read by Env");
+            assert!(
+                HF_VARS.contains(&name.as_str()),
+                "{name} is not read by Env"
+            );
         }
     }
 

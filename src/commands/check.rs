@@ -55,10 +55,16 @@ pub(super) fn check(args: CheckArgs, env: &Env) -> Result<ExitCode> {
         return show_settings(&layers, &args, format, env);
     }
     let settings = layers.settings(&root);
+    let from_file = |o: Origin| match o {
+        Origin::File(path) => Some(crate::discover::relative(&path, &root)),
+        Origin::Flag(_) | Origin::Default => None,
+    };
     let discover = DiscoverOptions {
         include: cfg.include.clone().unwrap_or_default(),
         exclude: cfg.exclude.clone().unwrap_or_default(),
         no_ignore: cfg.respect_gitignore == Some(false),
+        include_source: from_file(layers.origin_of("include")),
+        exclude_source: from_file(layers.origin_of("exclude")),
     };
     let quiet = if args.output.silent {
         2

@@ -127,6 +127,14 @@ impl Layers {
         }
     }
 
+    /// Where the value of `key` (as `show` names it) came from.
+    pub fn origin_of(&self, key: &str) -> Origin {
+        self.show()
+            .into_iter()
+            .find(|(k, _, _)| k == key)
+            .map_or(Origin::Default, |(_, _, o)| o)
+    }
+
     /// `--show-settings`: every key as TOML, with where its value came from.
     pub fn show(&self) -> Vec<(String, String, Origin)> {
         let cfg = self.merged();

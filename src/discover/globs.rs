@@ -21,6 +21,8 @@ pub(super) struct Globs {
     exclude_raw: Vec<String>,
     include_used: Arc<[AtomicBool]>,
     pub(super) exclude_used: Arc<[AtomicBool]>,
+    /// The config files the include and exclude lists came from (`None`: flags).
+    sources: (Option<String>, Option<String>),
 }
 
 impl Globs {
@@ -42,6 +44,7 @@ impl Globs {
             exclude_raw: opts.exclude.clone(),
             include_used: flags(opts.include.len()),
             exclude_used: flags(opts.exclude.len()),
+            sources: (opts.include_source.clone(), opts.exclude_source.clone()),
         })
     }
 
@@ -63,8 +66,20 @@ impl Globs {
                 .map(|(r, _)| format!("{flag} `{r}` matched nothing"))
                 .collect::<Vec<_>>()
         };
-        let mut out = list(&self.include_raw, &self.include_used, "--include");
-        out.extend(list(&self.exclude_raw, &self.exclude_used, "--exclude"));
+        let label = |source: &Option<String>, key: &str| match source {
+            Some(file) => format!("{file}: {key}"),
+            None => format!("--{key}"),
+        };
+        let mut out = list(
+            &self.include_raw,
+            &self.include_used,
+            &label(&self.sources.0, "include"),
+        );
+        out.extend(list(
+            &self.exclude_raw,
+            &self.exclude_used,
+            &label(&self.sources.1, "exclude"),
+        ));
         out
     }
 }
