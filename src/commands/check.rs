@@ -196,6 +196,23 @@ fn show_settings(layers: &Layers, args: &CheckArgs, format: Format, env: &Env) -
         (None, true) => Origin::Flag("GITHUB_ACTIONS=true"),
         (None, false) => Origin::Default,
     };
+    let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let baseline = match (
+        &args.baseline_ref,
+        &args.baseline,
+        &layers.merged().baseline,
+    ) {
+        (Some(rev), _, _) => (
+            format!("{{ ref = {} }}", quote(rev)),
+            Origin::Flag("--baseline-ref"),
+        ),
+        (None, Some(dir), _) => (quote(&dir.to_string_lossy()), Origin::Flag("--baseline")),
+        (None, None, Some(b)) => (quote(b), layers.origin_of("baseline")),
+        (None, None, None) => ("\"none\"".to_string(), Origin::Default),
+    };
+    // The flags' baseline replaces the file's row.
+    rows.retain(|(key, _, _)| key != "baseline");
+    rows.push(("baseline".to_string(), baseline.0, baseline.1));
     let format_name = format!("{format:?}").to_lowercase();
     rows.push((
         "output-format".to_string(),

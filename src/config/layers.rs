@@ -219,6 +219,9 @@ impl Layers {
             rules(cfg.unfixable.as_deref().unwrap_or_default()),
             self.origin(|c| c.unfixable.as_ref(), "--unfixable"),
         ));
+        if let Some(b) = &cfg.baseline {
+            rows.push(("baseline".to_string(), quote(b), file_origin()));
+        }
         for (rule, sev) in &cfg.severity {
             rows.push((
                 format!("severity.{}", rule.id()),
