@@ -138,12 +138,16 @@ pub(super) fn write(report: &Report, sinks: &Sinks, out: &mut Out<'_>) -> Result
     }
     // The readable report, folded; guarded line by line by `Out`.
     out.command("::group::chat-template-lint report")?;
-    let style = text::Style {
-        color: false,
-        capabilities: sinks.capabilities,
-        quiet: false,
-    };
-    text::write(report, style, out)?;
+    if sinks.statistics {
+        super::statistics::write_text(report, out)?;
+    } else {
+        let style = text::Style {
+            color: false,
+            capabilities: sinks.capabilities,
+            quiet: false,
+        };
+        text::write(report, style, out)?;
+    }
     out.flush()?;
     out.command("::endgroup::")?;
     Ok(())

@@ -160,7 +160,9 @@ pub fn emit(report: &Report, sinks: &Sinks, out: &mut dyn Write) -> Result<()> {
     };
     if sinks.quiet >= 2 {
         // `-qq`: the exit code says it all.
-    } else if sinks.statistics {
+    } else if sinks.statistics && sinks.format != Format::Github {
+        // (Under `github` the annotations stay; the counts replace the
+        // folded report.)
         match sinks.format {
             Format::Json => json::write_value(&statistics::json(report), guarded, &mut out)?,
             Format::Text | Format::Concise | Format::Github => {
