@@ -11,7 +11,35 @@ use std::path::{Path, PathBuf};
 /// How many entries the second walk may visit in all: an ignored `outputs/`
 /// holds weights and optimizer states, not only configs, and this walk only
 /// counts.
-const BUDGET: usize = 200_000;
+const BUDGET: usize = 100_000;
+
+/// Ignored folders of other tools, never entered by the second walk: they
+/// are large (a virtualenv holds tens of thousands of files) and hold no
+/// model of the user's.
+const TOOL_DIRS: [&str; 12] = [
+    ".git",
+    "node_modules",
+    ".venv",
+    "venv",
+    "site-packages",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "target",
+];
+
+/// Whether a file name can hold a chat template (what `classify` accepts
+/// at most): checked before anything costlier.
+fn candidate(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    super::MARKER_FILES.contains(&name.as_ref())
+        || [".jinja", ".json", ".gguf"]
+            .iter()
+            .any(|ext| name.to_ascii_lowercase().ends_with(ext))
+}
 
 /// The folders the main walk entered, each with the path it was walked from.
 #[derive(Debug, Default)]
@@ -84,7 +112,7 @@ pub(super) fn count(
         for entry in entries.flatten() {
             let path = entry.path();
             // `metadata` follows links, as the walk does.
-            if entry.file_name() == ".git"
+            if TOOL_DIRS.iter().any(|d| entry.file_name() == *d)
                 || walked.seen.contains(&path)
                 || !std::fs::metadata(&path).is_ok_and(|m| m.is_dir())
                 || excluded(&path, base)
@@ -104,7 +132,7 @@ pub(super) fn count(
         let walker = ignore::WalkBuilder::new(top)
             .standard_filters(false)
             .follow_links(true)
-            .filter_entry(|e| e.file_name() != ".git")
+            .filter_entry(|e| !TOOL_DIRS.iter().any(|d| e.file_name() == *d))
             .build();
         for entry in walker {
             if budget == 0 {
@@ -114,13 +142,12 @@ pub(super) fn count(
             budget -= 1;
             let Ok(entry) = entry else { continue };
             let path = entry.path();
-            if excluded(path, base) {
+            let is_file = entry.file_type().is_some_and(|t| t.is_file());
+            if !is_file || !candidate(entry.file_name()) || excluded(path, base) {
                 continue;
             }
-            if entry.file_type().is_some_and(|t| t.is_file()) {
-                if let Some(dir) = model_dir(path, base) {
-                    found.insert(dir);
-                }
+            if let Some(dir) = model_dir(path, base) {
+                found.insert(dir);
             }
         }
         if found.len() > before {
