@@ -163,3 +163,35 @@ pub(super) fn count(
         capped,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_note_counts_and_names_the_folders() {
+        let none = Ignored::default();
+        assert_eq!(none.message(), None);
+        let one = Ignored {
+            folders: 1,
+            roots: vec!["outputs".into()],
+            capped: false,
+        };
+        assert_eq!(
+            one.message().as_deref(),
+            Some("1 model folder ignored by .gitignore (outputs/); --no-ignore to check it")
+        );
+        let many = Ignored {
+            folders: 300,
+            roots: vec!["a".into(), "b".into(), "c".into(), "d".into()],
+            capped: true,
+        };
+        assert_eq!(
+            many.message().as_deref(),
+            Some("at least 300 model folders ignored by .gitignore (a/, b/, c/, and 1 more); --no-ignore to check them")
+        );
+        assert!(candidate("tokenizer_config.json".as_ref()));
+        assert!(candidate("Model.GGUF".as_ref()));
+        assert!(!candidate("optimizer.pt".as_ref()));
+    }
+}
