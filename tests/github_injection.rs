@@ -175,6 +175,26 @@ fn hostile_folder_names_produce_only_our_annotations() {
     let names: Vec<&str> = cmds.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names.iter().filter(|n| **n == "error").count(), 6);
     assert_eq!(names.len(), 8, "6 errors + group + endgroup: {names:?}");
+
+    // --show-files and --show-settings print folder names and config values
+    // from the repository: no line of theirs is a command either.
+    std::fs::write(
+        dir.path().join("chat-template-lint.toml"),
+        "exclude = [\"::error::from-config\"]\n",
+    )
+    .unwrap();
+    for flag in ["--show-files", "--show-settings"] {
+        let o = bin()
+            .args(["check", flag])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let (stdout, stderr) = all_output(&o);
+        assert_eq!(o.status.code(), Some(0), "{stdout}{stderr}");
+        assert!(runner_commands(&stdout).is_empty(), "{flag}: {stdout}");
+        assert!(runner_commands(&stderr).is_empty(), "{flag}: {stderr}");
+        assert!(stdout.contains("error::"), "{flag} lists them: {stdout}");
+    }
 }
 
 #[test]

@@ -78,7 +78,7 @@ pub(super) fn check(args: CheckArgs, env: &Env) -> Result<ExitCode> {
         }
     };
     if args.show_files {
-        return show_files(&paths, &root, &discover, &note);
+        return show_files(&paths, &root, &discover, &note, env.actions);
     }
     let opts = CheckOptions {
         // The step summary always lists capabilities.
@@ -219,13 +219,12 @@ fn show_settings(layers: &Layers, args: &CheckArgs, format: Format, env: &Env) -
         format!("\"{format_name}\""),
         format_origin,
     ));
-    let mut out = std::io::stdout().lock();
     let file = match &layers.file {
         Some(cfg) => crate::discover::relative(&cfg.path, &root),
         None if args.config.no_config => "none (--no-config)".to_string(),
         None => "none found".to_string(),
     };
-    writeln!(out, "# config file: {file}")?;
+    let mut lines = vec![format!("# config file: {file}")];
     // Origins in one column, except after a long value.
     let width = rows
         .iter()
@@ -235,8 +234,9 @@ fn show_settings(layers: &Layers, args: &CheckArgs, format: Format, env: &Env) -
         .unwrap_or(0);
     for (key, value, origin) in &rows {
         let line = format!("{key} = {value}");
-        writeln!(out, "{line:<width$}  # {}", shown(origin))?;
+        lines.push(format!("{line:<width$}  # {}", shown(origin)));
     }
+    crate::report::print_lines(&lines, env.actions)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -248,6 +248,7 @@ fn show_files(
     root: &Path,
     discover: &DiscoverOptions,
     note: &dyn Fn(&str),
+    actions: bool,
 ) -> Result<ExitCode> {
     let found = discover_all(paths, root, discover)?;
     for unmatched in &found.unmatched_globs {
@@ -256,10 +257,10 @@ fn show_files(
     if let Some(message) = found.ignored.message() {
         note(&format!("note: {message}"));
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = Vec::new();
     for md in &found.dirs {
         let model = crate::load::load_with(md, &crate::load::LoadOptions::default());
-        writeln!(out, "{}", md.rel_dir)?;
+        out.push(md.rel_dir.clone());
         let mut lines: Vec<String> = Vec::new();
         let name = |t: &crate::load::Template| {
             if t.name == "default" {
@@ -289,10 +290,9 @@ fn show_files(
         if lines.is_empty() {
             lines.push("  (no chat template)".to_string());
         }
-        for line in lines {
-            writeln!(out, "{}", crate::report::text::sanitize(&line))?;
-        }
+        out.extend(lines);
     }
+    crate::report::print_lines(&out, actions)?;
     Ok(ExitCode::SUCCESS)
 }
 

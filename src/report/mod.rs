@@ -181,6 +181,20 @@ pub fn emit(report: &Report, sinks: &Sinks, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+/// Print plain lines on stdout (`--show-settings`, `--show-files`): control
+/// characters shown as U+FFFD, and under GitHub Actions (`actions`) no line
+/// can be a workflow command (folder names and config values come from the
+/// repository).
+pub fn print_lines(lines: &[String], actions: bool) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    let mut out = guard::Out::new(&mut stdout, actions);
+    for line in lines {
+        writeln!(out, "{}", text::sanitize(line))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
 /// Write JUnit XML.
 pub fn write_junit(report: &Report, out: &mut dyn Write) -> Result<()> {
     junit::write(report, out)
