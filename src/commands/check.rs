@@ -57,7 +57,7 @@ pub(super) fn check(args: CheckArgs, env: &Env) -> Result<ExitCode> {
     let settings = layers.settings(&root);
     let from_file = |o: Origin| match o {
         Origin::File(path) => Some(crate::discover::relative(&path, &root)),
-        Origin::Flag(_) | Origin::Default => None,
+        Origin::Flag(_) | Origin::Env(_) | Origin::Default => None,
     };
     let discover = DiscoverOptions {
         include: cfg.include.clone().unwrap_or_default(),
@@ -186,14 +186,14 @@ fn nothing_found(opts: &CheckOptions) -> String {
 fn show_settings(layers: &Layers, args: &CheckArgs, format: Format, env: &Env) -> Result<ExitCode> {
     let root = env.report_root();
     let shown = |o: &Origin| match o {
-        Origin::Flag(flag) => flag.to_string(),
+        Origin::Flag(name) | Origin::Env(name) => name.to_string(),
         Origin::File(path) => crate::discover::relative(path, &root),
         Origin::Default => "default".to_string(),
     };
     let mut rows = layers.show();
     let format_origin = match (args.output.format, env.actions) {
         (Some(_), _) => Origin::Flag("--output-format"),
-        (None, true) => Origin::Flag("GITHUB_ACTIONS=true"),
+        (None, true) => Origin::Env("GITHUB_ACTIONS=true"),
         (None, false) => Origin::Default,
     };
     let quote = |s: &str| toml::Value::String(s.to_string()).to_string();

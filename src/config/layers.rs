@@ -72,6 +72,8 @@ pub enum Origin {
     Flag(&'static str),
     /// The config file at this path.
     File(PathBuf),
+    /// The environment (`GITHUB_ACTIONS=true` picks the `github` format).
+    Env(&'static str),
     Default,
 }
 
