@@ -96,10 +96,12 @@ pub fn parse_vars(env: &EnvArgs) -> Result<Map<String, Value>> {
 }
 
 /// A path from the command line, or the cached snapshot of the Hub id it
-/// names (`org/model` where no such path exists; see `hub`), said on stderr.
-fn hub_or_path(path: &Path, env: &Env) -> Result<PathBuf> {
+/// names (`org/model` where no such path exists; see `hub`), said on stderr
+/// unless `quiet`.
+fn hub_or_path(path: &Path, env: &Env, quiet: bool) -> Result<PathBuf> {
     let cache = crate::hub::cache_dir(|name| env.hf_var(name));
     match crate::hub::resolve_arg(path, cache.as_deref())? {
+        Some(snapshot) if quiet => Ok(snapshot),
         Some(snapshot) => {
             crate::report::eprint_line(
                 env.actions,

@@ -21,12 +21,17 @@ use crate::rules::RuleOptions;
 pub(super) fn check(args: CheckArgs, env: &Env) -> Result<ExitCode> {
     let cwd = env.cwd.clone();
     let root = env.report_root();
+    let quiet = if args.output.silent {
+        2
+    } else {
+        args.output.quiet
+    };
     let mut paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths
             .iter()
-            .map(|p| hub_or_path(p, env))
+            .map(|p| hub_or_path(p, env, quiet > 0))
             .collect::<Result<_>>()?
     };
     if root != cwd {
@@ -65,11 +70,6 @@ pub(super) fn check(args: CheckArgs, env: &Env) -> Result<ExitCode> {
         no_ignore: cfg.respect_gitignore == Some(false),
         include_source: from_file(layers.origin_of("include")),
         exclude_source: from_file(layers.origin_of("exclude")),
-    };
-    let quiet = if args.output.silent {
-        2
-    } else {
-        args.output.quiet
     };
     // Said on stderr unless `-q`: warnings and notes about the run.
     let note = |line: &str| {

@@ -17,7 +17,7 @@ use crate::load::load;
 use crate::render::{compile, RenderInput};
 
 pub(super) fn render(args: RenderArgs, env: &Env) -> Result<ExitCode> {
-    let path = &hub_or_path(&args.path, env)?;
+    let path = &hub_or_path(&args.path, env, false)?;
     if !path.exists() {
         bail!("path `{}` does not exist", path.display());
     }
