@@ -164,8 +164,8 @@ pub fn discover_all(paths: &[PathBuf], root: &Path, opts: &DiscoverOptions) -> R
             &mut walked,
         );
     }
-    // Counted before the unused globs are read: a glob that matches only
-    // in ignored folders was not used by the check.
+    // The count of ignored folders below does not mark globs as used: a
+    // glob that matches only in ignored folders was not used by the check.
     let unmatched_globs = globs.unmatched();
     let ignored = if opts.no_ignore {
         ignored::Ignored::default()
