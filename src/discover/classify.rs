@@ -16,18 +16,19 @@ pub(super) enum Kind {
     Loose,
 }
 
+/// The folder holding `path`, `.` for a bare name.
+fn parent_or_dot(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// The model folder (or loose file) a file belongs to. Files matched by a
 /// glob must look like templates; files named explicitly always count.
 pub(super) fn classify(file: &Path, explicit: bool) -> Option<(PathBuf, Kind)> {
     let name = file.file_name()?.to_string_lossy();
-    let parent = file
-        .parent()
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let parent = if parent.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        parent
-    };
+    let parent = parent_or_dot(file);
     if MARKER_FILES.contains(&name.as_ref()) {
         let model =
             explicit || in_model_folder(file, &parent) || looks_like_model_file(file, &name);
@@ -49,14 +50,7 @@ pub(super) fn classify(file: &Path, explicit: bool) -> Option<(PathBuf, Kind)> {
             .file_name()
             .is_some_and(|n| n == "additional_chat_templates")
     {
-        let folder = parent
-            .parent()
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let folder = if folder.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            folder
-        };
+        let folder = parent_or_dot(&parent);
         let model = explicit
             || in_model_folder(file, &folder)
             || looks_like_model_file(file, "chat_template.jinja");
