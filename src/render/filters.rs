@@ -309,17 +309,5 @@ fn escape(value: &Value) -> Value {
     if value.is_safe() {
         return value.clone();
     }
-    let s = py_str(value);
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&#34;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    Value::from_safe_string(out)
+    Value::from_safe_string(super::pyops::escape_value(value))
 }

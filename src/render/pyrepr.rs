@@ -152,33 +152,13 @@ fn write_repr(out: &mut String, v: &Value) {
         }
         ValueKind::Map if v.as_object().is_some_and(is_plain_map) => {
             out.push('{');
-            for (i, key) in v.try_iter().into_iter().flatten().enumerate() {
-                if super::limits::past_bound(out.len()) {
-                    break;
-                }
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_repr(out, &key);
-                out.push_str(": ");
-                write_repr(out, &v.get_item(&key).unwrap_or_default());
-            }
+            write_items(out, v);
             out.push('}');
         }
         ValueKind::Map => {
             // jinja2's Namespace repr: `<Namespace {'a': 1}>`.
             out.push_str("<Namespace {");
-            for (i, key) in v.try_iter().into_iter().flatten().enumerate() {
-                if super::limits::past_bound(out.len()) {
-                    break;
-                }
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_repr(out, &key);
-                out.push_str(": ");
-                write_repr(out, &v.get_item(&key).unwrap_or_default());
-            }
+            write_items(out, v);
             out.push_str("}>");
         }
         ValueKind::Iterable if v.downcast_object_ref::<Generator>().is_some() => {
@@ -193,6 +173,22 @@ fn write_repr(out: &mut String, v: &Value) {
 }
 
 /// Maps that Python would print as a dict (not namespaces, loops, …).
+/// A mapping's `key: value` pairs as Python prints them inside braces,
+/// stopping at the render bound.
+fn write_items(out: &mut String, v: &Value) {
+    for (i, key) in v.try_iter().into_iter().flatten().enumerate() {
+        if super::limits::past_bound(out.len()) {
+            break;
+        }
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_repr(out, &key);
+        out.push_str(": ");
+        write_repr(out, &v.get_item(&key).unwrap_or_default());
+    }
+}
+
 fn is_plain_map(o: &minijinja::value::DynObject) -> bool {
     !o.type_name().ends_with("Namespace")
 }
