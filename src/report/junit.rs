@@ -9,171 +9,370 @@
 //! in the case's `system-out`. Findings about a folder rather than one
 //! template get a case per rule.
 //!
-//! Written with `quick-junit` (cargo-nextest's writer): it escapes through
-//! quick-xml and drops C0 control characters. We additionally show every
-//! character XML 1.0 cannot carry (controls, U+FFFE/U+FFFF) as a visible
-//! `\u{…}` escape before it gets there, so the file is always valid XML.
+//! Streamed (issue 17): a first pass only counts cases and failures for the
+//! `<testsuites>` totals; the second writes suite by suite, each string
+//! escaped once straight into the writer, so only one folder's cases are
+//! held at a time. The bytes are those `quick-junit` 0.5 (cargo-nextest's
+//! writer, which this file replaced) produced: quick-xml's indented layout
+//! (4 spaces, text and its end tag on one line), quick-xml's `escape`
+//! (`<>&'"` in attributes and text alike) and quick-junit's `XmlString`
+//! cleaning (`strip_ansi_escapes`, which keeps only LF of the C0 controls,
+//! so TAB and CR vanish). Before that, every character XML 1.0 cannot carry
+//! (controls, U+FFFE/U+FFFF) is shown as a visible `\u{…}` escape, so the
+//! file is always valid XML.
 
 use std::collections::HashMap;
-use std::io::Write;
+use std::fmt::{self, Write as _};
+use std::io::{self, Write};
+use std::ops::Range;
 
 use anyhow::Result;
-use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
 
-use super::{owners::Owners, position, text::sanitize};
+use super::{owners::Owners, position};
 use crate::finding::Finding;
-use crate::resolve::Report;
+use crate::resolve::{CheckedModel, Report};
 use crate::rules::Rule;
 
-/// Text XML 1.0 can hold: other characters shown as `\u{…}` (TAB, LF, CR kept).
-pub fn xml_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let ok = matches!(c, '\t' | '\n' | '\r')
-            || (!c.is_control() && !matches!(c, '\u{FFFE}' | '\u{FFFF}'));
-        if ok {
-            out.push(c);
-        } else {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        }
+/// Write `s` as XML text or attribute value. `one_line` (a failure's
+/// `message`) first turns controls other than TAB into U+FFFD, like the text
+/// output's `sanitize`; otherwise they become `\u{…}`. TAB and CR are
+/// dropped and LF kept (quick-junit's `XmlString`, see the module doc).
+fn escape(out: &mut dyn Write, s: &str, one_line: bool) -> io::Result<()> {
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let entity = match c {
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '&' => "&amp;",
+            '\'' => "&apos;",
+            '"' => "&quot;",
+            '\t' => "",
+            '\r' | '\n' if !one_line => {
+                if c == '\n' {
+                    continue;
+                }
+                ""
+            }
+            c if one_line && c.is_control() => "\u{FFFD}",
+            c if c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {
+                out.write_all(&bytes[start..i])?;
+                write!(out, "\\u{{{:x}}}", c as u32)?;
+                start = i + c.len_utf8();
+                continue;
+            }
+            _ => continue,
+        };
+        out.write_all(&bytes[start..i])?;
+        out.write_all(entity.as_bytes())?;
+        start = i + c.len_utf8();
     }
-    out
+    out.write_all(&bytes[start..])
 }
 
-fn describe(report: &Report, f: &Finding) -> String {
-    let loc = match position(report, f) {
-        Some(p) => format!("{}:{}:{}", f.path, p.line, p.column),
-        None => f.path.clone(),
+/// A `fmt::Write` that escapes every piece into the file, so formatted text
+/// (a finding's description, `rule (template)`) needs no `String`.
+struct Escaped<'a> {
+    out: &'a mut dyn Write,
+    one_line: bool,
+    err: io::Result<()>,
+}
+
+impl fmt::Write for Escaped<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        escape(self.out, s, self.one_line).map_err(|e| {
+            self.err = Err(e);
+            fmt::Error
+        })
+    }
+}
+
+/// Run `f` on an escaping writer over `out`.
+fn escaped(
+    out: &mut dyn Write,
+    one_line: bool,
+    f: impl FnOnce(&mut Escaped) -> fmt::Result,
+) -> io::Result<()> {
+    let mut e = Escaped {
+        out,
+        one_line,
+        err: Ok(()),
     };
-    let mut s = format!(
-        "{loc}: {}[{}] {}",
+    let res = f(&mut e);
+    e.err?;
+    res.map_err(|_| io::Error::other("formatting JUnit text failed"))
+}
+
+fn describe(report: &Report, f: &Finding, out: &mut dyn fmt::Write) -> fmt::Result {
+    match position(report, f) {
+        Some(p) => write!(out, "{}:{}:{}", f.path, p.line, p.column)?,
+        None => out.write_str(&f.path)?,
+    }
+    write!(
+        out,
+        ": {}[{}] {}",
         f.severity.as_str(),
         f.rule.id(),
         f.message
-    );
+    )?;
     if let Some(probe) = &f.probe {
-        s.push_str(&format!("\nprobe: {probe}"));
+        write!(out, "\nprobe: {probe}")?;
     }
     if let Some(help) = &f.help {
-        s.push_str(&format!("\nhelp: {help}"));
+        write!(out, "\nhelp: {help}")?;
     }
     if let Some(detail) = &f.detail {
-        s.push('\n');
-        s.push_str(detail);
+        write!(out, "\n{detail}")?;
     }
-    s
+    Ok(())
 }
 
-fn case(
-    report: &Report,
-    classname: &str,
-    name: String,
-    file: &str,
+/// One test case: its findings are `Suite::members[members]`.
+struct Case<'r> {
+    rule: Rule,
+    template: Option<&'r str>,
+    file: &'r str,
     line: usize,
-    findings: &[&Finding],
-) -> TestCase {
-    let failing: Vec<&&Finding> = findings.iter().filter(|f| report.fails(f)).collect();
-    let status = match failing.first() {
-        Some(first) => {
-            let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            st.set_message(xml_text(&sanitize(&first.message)));
-            st.set_type(first.rule.id());
-            let details: Vec<String> = failing.iter().map(|f| describe(report, f)).collect();
-            st.set_description(xml_text(&details.join("\n\n")));
-            st
+    members: Range<usize>,
+}
+
+/// One suite's cases, rebuilt in place for each folder.
+#[derive(Default)]
+struct Suite<'r> {
+    cases: Vec<Case<'r>>,
+    members: Vec<usize>,
+}
+
+impl<'r> Suite<'r> {
+    fn push(&mut self, rule: Rule, template: Option<&'r str>, file: &'r str, line: usize) {
+        let start = self.cases.last().map_or(0, |c| c.members.end);
+        let end = self.members.len();
+        self.cases.push(Case {
+            rule,
+            template,
+            file,
+            line,
+            members: start..end,
+        });
+    }
+
+    fn findings<'s>(
+        &'s self,
+        report: &'r Report,
+        c: &Case,
+    ) -> impl Iterator<Item = &'r Finding> + 's
+    where
+        'r: 's,
+    {
+        self.members[c.members.clone()]
+            .iter()
+            .map(move |&i| &report.findings[i])
+    }
+
+    fn failures(&self, report: &'r Report) -> usize {
+        let fails = |c: &&Case| self.findings(report, c).any(|f| report.fails(f));
+        self.cases.iter().filter(fails).count()
+    }
+}
+
+/// Fill `s` with `model`'s cases (`mine`: its findings), marking the findings placed.
+fn model_suite<'r>(
+    report: &'r Report,
+    model: &'r CheckedModel,
+    mine: &[usize],
+    placed: &mut [bool],
+    s: &mut Suite<'r>,
+) {
+    let findings = &report.findings;
+    let mut by_case: HashMap<(Rule, &str), Vec<usize>> = HashMap::new();
+    for &i in mine {
+        if let Some(t) = &findings[i].template {
+            by_case.entry((findings[i].rule, t)).or_default().push(i);
         }
-        None => TestCaseStatus::success(),
-    };
-    let mut tc = TestCase::new(xml_text(&name), status);
-    tc.set_classname(xml_text(classname));
+    }
+    for t in &model.templates {
+        for rule in &report.rules {
+            if let Some(idx) = by_case.get(&(*rule, t.name.as_str())) {
+                for &i in idx {
+                    placed[i] = true;
+                }
+                s.members.extend_from_slice(idx);
+            }
+            s.push(*rule, Some(&t.name), &t.path, t.line);
+        }
+    }
+    // Findings about the folder (or a template name no longer listed).
+    let mut by_rule: HashMap<Rule, Vec<usize>> = HashMap::new();
+    for &i in mine.iter().filter(|&&i| !placed[i]) {
+        by_rule.entry(findings[i].rule).or_default().push(i);
+    }
+    for rule in &report.rules {
+        let Some(idx) = by_rule.remove(rule) else {
+            continue;
+        };
+        let Some(&first) = idx.first() else {
+            continue;
+        };
+        for &i in &idx {
+            placed[i] = true;
+        }
+        s.members.extend_from_slice(&idx);
+        s.push(*rule, None, &findings[first].path, 1);
+    }
+}
+
+/// Build every suite in order and hand it to `each` with its name and
+/// classname: one per model folder, then `(other)` for findings outside
+/// every checked folder (e.g. about a baseline) when there are any.
+fn walk<'r>(
+    report: &'r Report,
+    mine: &[Vec<usize>],
+    mut each: impl FnMut(&str, &Suite<'r>) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut placed = vec![false; report.findings.len()];
+    let mut s = Suite::default();
+    for (model, mine) in report.models.iter().zip(mine) {
+        s.cases.clear();
+        s.members.clear();
+        model_suite(report, model, mine, &mut placed, &mut s);
+        each(&model.rel_dir, &s)?;
+    }
+    s.cases.clear();
+    s.members.clear();
+    for (i, f) in report.findings.iter().enumerate() {
+        if !placed[i] {
+            s.members.push(i);
+            s.push(f.rule, None, &f.path, 1);
+        }
+    }
+    if s.cases.is_empty() {
+        return Ok(());
+    }
+    each("(other)", &s)
+}
+
+fn write_case(
+    report: &Report,
+    s: &Suite,
+    c: &Case,
+    classname: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    out.write_all(b"\n        <testcase name=\"")?;
+    escaped(out, false, |e| match c.template {
+        Some(t) => write!(e, "{} ({t})", c.rule.id()),
+        None => e.write_str(c.rule.id()),
+    })?;
+    out.write_all(b"\" classname=\"")?;
+    escape(out, classname, false)?;
     // File and line belong together: a case whose finding points into
     // another file than the template's (`template-sources-disagree` in
     // tokenizer_config.json next to chat_template.jinja) names that file.
-    let (file, line) = findings
-        .iter()
+    let (file, line) = s
+        .findings(report, c)
         .find_map(|f| position(report, f).map(|p| (f.path.as_str(), p.line)))
-        .unwrap_or((file, line));
-    tc.extra.insert("file".into(), xml_text(file).into());
-    tc.extra.insert("line".into(), line.to_string().into());
-    let others: Vec<String> = findings
-        .iter()
-        .filter(|f| !report.fails(f))
-        .map(|f| describe(report, f))
-        .collect();
-    if !others.is_empty() {
-        tc.set_system_out(xml_text(&others.join("\n\n")));
+        .unwrap_or((c.file, c.line));
+    out.write_all(b"\" file=\"")?;
+    escape(out, file, false)?;
+    write!(out, "\" line=\"{line}\">")?;
+    let mut failing = s.findings(report, c).filter(|f| report.fails(f)).peekable();
+    if let Some(first) = failing.peek() {
+        out.write_all(b"\n            <failure message=\"")?;
+        escape(out, &first.message, true)?;
+        out.write_all(b"\" type=\"")?;
+        escape(out, first.rule.id(), false)?;
+        out.write_all(b"\">")?;
+        list(report, failing, out)?;
+        out.write_all(b"</failure>")?;
     }
-    tc
+    let mut others = s
+        .findings(report, c)
+        .filter(|f| !report.fails(f))
+        .peekable();
+    if others.peek().is_some() {
+        out.write_all(b"\n            <system-out>")?;
+        list(report, others, out)?;
+        out.write_all(b"</system-out>")?;
+    }
+    out.write_all(b"\n        </testcase>")
+}
+
+/// Findings' descriptions, separated by a blank line.
+fn list<'r>(
+    report: &Report,
+    fs: impl Iterator<Item = &'r Finding>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    escaped(out, false, |e| {
+        for (n, f) in fs.enumerate() {
+            if n > 0 {
+                e.write_str("\n\n")?;
+            }
+            describe(report, f, e)?;
+        }
+        Ok(())
+    })
 }
 
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
-    let findings = &report.findings;
     // Each folder's findings (indices, in report order), in one pass.
     let owners = Owners::new(&report.models);
     let mut mine: Vec<Vec<usize>> = vec![Vec::new(); report.models.len()];
-    for (i, f) in findings.iter().enumerate() {
+    for (i, f) in report.findings.iter().enumerate() {
         if let Some(m) = owners.owner(&f.path) {
             mine[m].push(i);
         }
     }
-    let pick = |idx: &[usize]| idx.iter().map(|&i| &findings[i]).collect::<Vec<_>>();
-    let mut jr = JReport::new("chat-template-lint");
-    let mut placed = vec![false; findings.len()];
-    for (model, mine) in report.models.iter().zip(&mine) {
-        let mut suite = TestSuite::new(xml_text(&model.rel_dir));
-        let mut by_case: HashMap<(Rule, &str), Vec<usize>> = HashMap::new();
-        for &i in mine {
-            if let Some(t) = &findings[i].template {
-                by_case.entry((findings[i].rule, t)).or_default().push(i);
-            }
+    let (mut tests, mut failures) = (0, 0);
+    walk(report, &mine, |_, s| {
+        tests += s.cases.len();
+        failures += s.failures(report);
+        Ok(())
+    })?;
+    out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
+    write!(
+        out,
+        "\n<testsuites name=\"chat-template-lint\" tests=\"{tests}\" \
+         failures=\"{failures}\" errors=\"0\">"
+    )?;
+    walk(report, &mine, |name, s| {
+        out.write_all(b"\n    <testsuite name=\"")?;
+        escape(out, name, false)?;
+        write!(
+            out,
+            "\" tests=\"{}\" disabled=\"0\" errors=\"0\" failures=\"{}\">",
+            s.cases.len(),
+            s.failures(report)
+        )?;
+        for c in &s.cases {
+            write_case(report, s, c, name, out)?;
         }
-        for t in &model.templates {
-            for rule in &report.rules {
-                let idx = by_case.get(&(*rule, t.name.as_str()));
-                let idx = idx.map_or(&[][..], Vec::as_slice);
-                for &i in idx {
-                    placed[i] = true;
-                }
-                let name = format!("{} ({})", rule.id(), t.name);
-                let fs = pick(idx);
-                suite.add_test_case(case(report, &model.rel_dir, name, &t.path, t.line, &fs));
-            }
-        }
-        // Findings about the folder (or a template name no longer listed).
-        let mut by_rule: HashMap<Rule, Vec<usize>> = HashMap::new();
-        for &i in mine.iter().filter(|&&i| !placed[i]) {
-            by_rule.entry(findings[i].rule).or_default().push(i);
-        }
-        for rule in &report.rules {
-            let Some(idx) = by_rule.remove(rule) else {
-                continue;
-            };
-            for &i in &idx {
-                placed[i] = true;
-            }
-            let fs = pick(&idx);
-            if let Some(first) = fs.first() {
-                let name = rule.id().to_string();
-                suite.add_test_case(case(report, &model.rel_dir, name, &first.path, 1, &fs));
-            }
-        }
-        jr.add_test_suite(suite);
-    }
-    // Findings outside every checked folder (e.g. about a baseline): one suite.
-    let rest: Vec<&Finding> = findings
-        .iter()
-        .zip(&placed)
-        .filter(|(_, placed)| !**placed)
-        .map(|(f, _)| f)
-        .collect();
-    if !rest.is_empty() {
-        let mut suite = TestSuite::new("(other)");
-        for f in rest {
-            let name = f.rule.id().into();
-            suite.add_test_case(case(report, "(other)", name, &f.path, 1, &[f]));
-        }
-        jr.add_test_suite(suite);
-    }
-    jr.serialize(&mut *out)?;
+        out.write_all(b"\n    </testsuite>")
+    })?;
+    out.write_all(b"\n</testsuites>\n")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    fn esc(s: &str, one_line: bool) -> String {
+        let mut out = Vec::new();
+        escape(&mut out, s, one_line).expect("a Vec takes every write");
+        String::from_utf8(out).expect("escaping keeps UTF-8")
+    }
+
+    #[test]
+    fn escapes_like_quick_junit_after_showing_controls() {
+        let s = "a\tb\rc\nd\u{0}\u{1b}[1m\u{85}\u{fffe}<>&'\"é";
+        assert_eq!(
+            esc(s, false),
+            "abc\nd\\u{0}\\u{1b}[1m\\u{85}\\u{fffe}&lt;&gt;&amp;&apos;&quot;é"
+        );
+        assert_eq!(
+            esc(s, true),
+            "ab\u{FFFD}c\u{FFFD}d\u{FFFD}\u{FFFD}[1m\u{FFFD}\\u{fffe}&lt;&gt;&amp;&apos;&quot;é"
+        );
+    }
 }
