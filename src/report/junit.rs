@@ -28,7 +28,7 @@ use std::ops::Range;
 
 use anyhow::Result;
 
-use super::{owners::Owners, position};
+use super::{location, owners::Owners};
 use crate::finding::Finding;
 use crate::resolve::{CheckedModel, Report};
 use crate::rules::Rule;
@@ -40,7 +40,19 @@ use crate::rules::Rule;
 fn escape(out: &mut dyn Write, s: &str, one_line: bool) -> io::Result<()> {
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, c) in s.char_indices() {
+    let mut next = 0;
+    while let Some(&b) = bytes.get(next) {
+        // Fast path: printable ASCII other than the five XML specials.
+        if (0x20..0x7f).contains(&b) && !matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"') {
+            next += 1;
+            continue;
+        }
+        // `next` is on a character boundary: ASCII steps by one byte.
+        let i = next;
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        next += c.len_utf8();
         let entity = match c {
             '<' => "&lt;",
             '>' => "&gt;",
@@ -58,14 +70,14 @@ fn escape(out: &mut dyn Write, s: &str, one_line: bool) -> io::Result<()> {
             c if c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {
                 out.write_all(&bytes[start..i])?;
                 write!(out, "\\u{{{:x}}}", c as u32)?;
-                start = i + c.len_utf8();
+                start = next;
                 continue;
             }
             _ => continue,
         };
         out.write_all(&bytes[start..i])?;
         out.write_all(entity.as_bytes())?;
-        start = i + c.len_utf8();
+        start = next;
     }
     out.write_all(&bytes[start..])
 }
@@ -103,9 +115,36 @@ fn escaped(
     res.map_err(|_| io::Error::other("formatting JUnit text failed"))
 }
 
-fn describe(report: &Report, f: &Finding, out: &mut dyn fmt::Write) -> fmt::Result {
-    match position(report, f) {
-        Some(p) => write!(out, "{}:{}:{}", f.path, p.line, p.column)?,
+/// Per-case scratch reused for the whole file: the case's findings' starts,
+/// and every start computed so far by (interned text, offset). Identical
+/// files share one interned text (`check`), so 10,000 checkpoints with the
+/// same finding at the same place scan for its line once, not 10,000 times.
+#[derive(Default)]
+struct Starts {
+    at: Vec<Option<(usize, usize)>>,
+    memo: HashMap<(usize, usize), (usize, usize)>,
+}
+
+impl Starts {
+    /// Where a finding starts (line, column), when it has a span into a
+    /// file the report holds. `super::position` also scans on to the
+    /// span's end, which JUnit never shows.
+    fn of(&mut self, report: &Report, f: &Finding) -> Option<(usize, usize)> {
+        let span = f.span?;
+        let text = report.sources.get(&f.path)?;
+        let key = (text.as_ptr() as usize, span.start);
+        Some(
+            *self
+                .memo
+                .entry(key)
+                .or_insert_with(|| location::line_col(text, span.start)),
+        )
+    }
+}
+
+fn describe(f: &Finding, at: Option<(usize, usize)>, out: &mut dyn fmt::Write) -> fmt::Result {
+    match at {
+        Some((line, column)) => write!(out, "{}:{line}:{column}", f.path)?,
         None => out.write_str(&f.path)?,
     }
     write!(
@@ -256,6 +295,7 @@ fn write_case(
     s: &Suite,
     c: &Case,
     classname: &str,
+    starts: &mut Starts,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     out.write_all(b"\n        <testcase name=\"")?;
@@ -268,47 +308,47 @@ fn write_case(
     // File and line belong together: a case whose finding points into
     // another file than the template's (`template-sources-disagree` in
     // tokenizer_config.json next to chat_template.jinja) names that file.
-    let (file, line) = s
-        .findings(report, c)
-        .find_map(|f| position(report, f).map(|p| (f.path.as_str(), p.line)))
+    let mut at = std::mem::take(&mut starts.at);
+    at.clear();
+    at.extend(s.findings(report, c).map(|f| starts.of(report, f)));
+    let placed = || s.findings(report, c).zip(at.iter().copied());
+    let (file, line) = placed()
+        .find_map(|(f, p)| p.map(|(line, _)| (f.path.as_str(), line)))
         .unwrap_or((c.file, c.line));
     out.write_all(b"\" file=\"")?;
     escape(out, file, false)?;
     write!(out, "\" line=\"{line}\">")?;
-    let mut failing = s.findings(report, c).filter(|f| report.fails(f)).peekable();
-    if let Some(first) = failing.peek() {
+    let mut failing = placed().filter(|(f, _)| report.fails(f)).peekable();
+    if let Some((first, _)) = failing.peek() {
         out.write_all(b"\n            <failure message=\"")?;
         escape(out, &first.message, true)?;
         out.write_all(b"\" type=\"")?;
         escape(out, first.rule.id(), false)?;
         out.write_all(b"\">")?;
-        list(report, failing, out)?;
+        list(failing, out)?;
         out.write_all(b"</failure>")?;
     }
-    let mut others = s
-        .findings(report, c)
-        .filter(|f| !report.fails(f))
-        .peekable();
+    let mut others = placed().filter(|(f, _)| !report.fails(f)).peekable();
     if others.peek().is_some() {
         out.write_all(b"\n            <system-out>")?;
-        list(report, others, out)?;
+        list(others, out)?;
         out.write_all(b"</system-out>")?;
     }
+    starts.at = at;
     out.write_all(b"\n        </testcase>")
 }
 
 /// Findings' descriptions, separated by a blank line.
 fn list<'r>(
-    report: &Report,
-    fs: impl Iterator<Item = &'r Finding>,
+    fs: impl Iterator<Item = (&'r Finding, Option<(usize, usize)>)>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     escaped(out, false, |e| {
-        for (n, f) in fs.enumerate() {
+        for (n, (f, at)) in fs.enumerate() {
             if n > 0 {
                 e.write_str("\n\n")?;
             }
-            describe(report, f, e)?;
+            describe(f, at, e)?;
         }
         Ok(())
     })
@@ -335,6 +375,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
         "\n<testsuites name=\"chat-template-lint\" tests=\"{tests}\" \
          failures=\"{failures}\" errors=\"0\">"
     )?;
+    let mut starts = Starts::default();
     walk(report, &mine, |name, s| {
         out.write_all(b"\n    <testsuite name=\"")?;
         escape(out, name, false)?;
@@ -345,7 +386,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> Result<()> {
             s.failures(report)
         )?;
         for c in &s.cases {
-            write_case(report, s, c, name, out)?;
+            write_case(report, s, c, name, &mut starts, out)?;
         }
         out.write_all(b"\n    </testsuite>")
     })?;
